@@ -564,7 +564,7 @@ class App implements KefuApp {
     // Merge other contacts that share a verified identifier: they are the same person.
     for (const other of linked) {
       if (other.id === contact.id) continue;
-      const [target, source] = other.createdAt < contact.createdAt ? [other, contact] : [contact, other];
+      const [target, source] = other.createdAt <= contact.createdAt ? [other, contact] : [contact, other];
       const merged = await store.mergeContacts(tenantId, target.id, source.id);
       this.emit('contact.merged', { target: merged, source, reason: 'verified identifier matched' });
       contact = merged;
