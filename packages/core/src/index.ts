@@ -3,6 +3,7 @@
  * scheduler, the plugin lifecycle and the contracts every adapter, plugin and store implements.
  *
  * @packageDocumentation
+ * @module @kefu/core
  */
 export * from './adapter.js';
 export * from './app.js';

@@ -3,6 +3,7 @@
  * adapter, and a fake clock.
  *
  * @packageDocumentation
+ * @module @kefu/testing
  */
 export * from './adapter-conformance.js';
 export * from './fake-clock.js';
