@@ -1,6 +1,7 @@
 import type { Adapter, AdapterContext } from './adapter.js';
 import { type Clock, systemClock } from './clock.js';
 import { ErrorCodes, KefuError, isKefuError } from './errors.js';
+import type { HttpRoute } from './http.js';
 import { type EventName, type KefuEvents, type Listener, SafeEmitter } from './events.js';
 import { newId } from './ids.js';
 import { KeyedQueue } from './keyed-queue.js';
@@ -116,6 +117,10 @@ export interface KefuApp {
   adapter(adapter: Adapter): this;
   /** Adds a middleware to the inbound pipeline. */
   route(middleware: Middleware): this;
+  /** Contributes an HTTP route for a server to mount (see {@link HttpRoute}). */
+  httpRoute(route: HttpRoute): this;
+  /** The HTTP routes plugins contributed. */
+  readonly httpRoutes: readonly HttpRoute[];
   on<E extends EventName>(event: E, listener: Listener<E>): () => void;
   emit<E extends EventName>(event: E, payload: KefuEvents[E]): void;
   /** Makes a service available as `app.services[name]`. */
@@ -177,6 +182,7 @@ class App implements KefuApp {
   readonly #adapters = new Map<string, Adapter>();
   readonly #startedAdapters: Adapter[] = [];
   readonly #middleware: Middleware[] = [];
+  readonly #httpRoutes: HttpRoute[] = [];
   readonly #disposers: Array<{ name: string; dispose: Disposer }> = [];
   readonly #services = new Map<string, unknown>();
   readonly #emitter: SafeEmitter;
@@ -262,6 +268,19 @@ class App implements KefuApp {
     this.#assertRegistering('middleware');
     this.#middleware.push(middleware);
     return this;
+  }
+
+  httpRoute(route: HttpRoute): this {
+    this.#assertRegistering(`route ${route?.method} ${route?.path}`);
+    if (this.#httpRoutes.some((r) => r.method === route.method && r.path === route.path)) {
+      throw new KefuError(ErrorCodes.DUPLICATE_REGISTRATION, `HTTP route ${route.method} ${route.path} is registered twice`);
+    }
+    this.#httpRoutes.push(route);
+    return this;
+  }
+
+  get httpRoutes(): readonly HttpRoute[] {
+    return [...this.#httpRoutes];
   }
 
   on<E extends EventName>(event: E, listener: Listener<E>): () => void {

@@ -10,6 +10,7 @@ export * from './app.js';
 export * from './clock.js';
 export * from './errors.js';
 export * from './events.js';
+export * from './http.js';
 export * from './ids.js';
 export * from './keyed-queue.js';
 export * from './logger.js';
