@@ -5,6 +5,7 @@ import type { HttpRoute } from './http.js';
 import { type EventName, type KefuEvents, type Listener, SafeEmitter } from './events.js';
 import { newId } from './ids.js';
 import { KeyedQueue } from './keyed-queue.js';
+import { detect as detectWithTinyld } from 'tinyld/light';
 import { type Logger, silentLogger } from './logger.js';
 import {
   type Agent,
@@ -12,6 +13,7 @@ import {
   type Contact,
   type Conversation,
   DEFAULT_TENANT,
+  type Identity,
   type InboundEnvelope,
   type Message,
   type Part,
@@ -53,6 +55,21 @@ export interface AppOptions {
   maxSendAttempts?: number;
   /** Backoff before the n-th retry (ms). Default 1 s · 2^(n-1), at most 5 min. */
   sendBackoff?: (attempt: number) => number;
+  /**
+   * Detects the language of a conversation from its first messages when the channel did not say
+   * (ISO 639-1 code, e.g. `zh`, `en`). Default: tinyld. `false` turns it off.
+   */
+  detectLanguage?: ((text: string) => string | undefined) | false;
+  /** Computes a contact's tier (from spend, credit, entry context...) on each inbound message. */
+  tierOf?: (input: { contact: Contact; envelope: InboundEnvelope; app: KefuApp }) => string | undefined | Promise<string | undefined>;
+}
+
+/** One entry of a contact's audit trail (merges, splits, edits by agents). */
+export interface ContactAuditEntry {
+  at: number;
+  action: 'merged' | 'merged-into' | 'split' | 'split-from' | 'updated';
+  by?: string;
+  details: Record<string, unknown>;
 }
 
 /** Options of {@link KefuApp.send}. */
@@ -86,7 +103,10 @@ export interface ConversationOps {
 
 /** Agent operations. */
 export interface AgentOps {
-  upsert(agent: Omit<Agent, 'createdAt' | 'updatedAt' | 'presence' | 'attributes' | 'tenantId'> & Partial<Pick<Agent, 'presence' | 'attributes' | 'tenantId'>>): Promise<Agent>;
+  /** Registers or updates an agent; capacity defaults to `router.defaultCapacity` and is clamped to `router.maxCapacity`. */
+  upsert(agent: Omit<Agent, 'createdAt' | 'updatedAt' | 'presence' | 'attributes' | 'tenantId' | 'capacity'> & Partial<Pick<Agent, 'presence' | 'attributes' | 'tenantId' | 'capacity'>>): Promise<Agent>;
+  /** Records agent activity (postpones auto-away). */
+  touch(agentId: string, tenantId?: string): void;
   setPresence(agentId: string, presence: Presence, tenantId?: string): Promise<Agent>;
   list(tenantId?: string): Promise<Agent[]>;
 }
@@ -95,7 +115,14 @@ export interface AgentOps {
 export interface ContactOps {
   get(id: string, tenantId?: string): Promise<Contact>;
   /** Merges `sourceId` into `targetId` (explicit, audited through `contact.merged`). */
-  merge(targetId: string, sourceId: string, options?: { tenantId?: string; reason?: string }): Promise<Contact>;
+  merge(targetId: string, sourceId: string, options?: { tenantId?: string; reason?: string; by?: string }): Promise<Contact>;
+  /**
+   * Splits identities (and the conversations on them) off a contact into a new contact: the
+   * undo of a wrong merge. Identifiers listed move too. Audited through `contact.split`.
+   */
+  split(contactId: string, part: { identities: Identity[]; identifiers?: VerifiedIdentifier[]; by?: string }, tenantId?: string): Promise<{ source: Contact; created: Contact }>;
+  /** The contact's audit trail, oldest first. */
+  audit(contactId: string, tenantId?: string): Promise<ContactAuditEntry[]>;
   update(id: string, patch: Partial<Pick<Contact, 'name' | 'tier' | 'tags' | 'attributes'>>, tenantId?: string): Promise<Contact>;
 }
 
@@ -191,6 +218,7 @@ class App implements KefuApp {
   readonly #options: AppOptions;
   readonly #maxSendAttempts: number;
   readonly #backoff: (attempt: number) => number;
+  readonly #detectLanguage: ((text: string) => string | undefined) | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(options: AppOptions) {
@@ -200,8 +228,16 @@ class App implements KefuApp {
     this.clock = options.clock ?? systemClock;
     this.#maxSendAttempts = options.maxSendAttempts ?? 6;
     this.#backoff = options.sendBackoff ?? ((n) => Math.min(300_000, 1000 * 2 ** (n - 1)));
+    this.#detectLanguage =
+      options.detectLanguage === false
+        ? undefined
+        : (options.detectLanguage ??
+          ((text: string) => {
+            // Too little text guesses wrong; a later message will decide.
+            if (text.trim().length < 2) return undefined;
+            return detectWithTinyld(text) || undefined;
+          }));
     this.#emitter = new SafeEmitter((error, source) => this.logger.error({ err: error, source }, 'event listener failed'));
-    this.router = new Router({ store: this.store, clock: this.clock, logger: this.logger, emit: (e, p) => this.emit(e, p) }, options.router);
     this.scheduler = new Scheduler(
       this.store,
       this.clock,
@@ -209,6 +245,7 @@ class App implements KefuApp {
       (error, job) => this.#reportError(error, `job:${job.name}`),
       options.scheduler,
     );
+    this.router = new Router({ store: this.store, clock: this.clock, logger: this.logger, scheduler: this.scheduler, emit: (e, p) => this.emit(e, p) }, options.router);
     this.scheduler.define<{ messageId: string }>(OUTBOX_RETRY_JOB, async ({ messageId }) => {
       const message = await this.store.getMessage(messageId);
       if (message && message.status === 'pending') await this.#dispatch(message);
@@ -464,6 +501,19 @@ class App implements KefuApp {
     });
     if (duplicate) return this.#duplicate(message, options);
     conversation = { ...conversation, lastSeq: message.seq, lastMessageAt: message.createdAt };
+    if (!conversation.language && this.#detectLanguage) {
+      const language = this.#detectLanguage(message.text);
+      if (language) conversation = (await this.store.updateConversation(conversation.id, { language })) ?? conversation;
+    }
+    if (this.#options.tierOf) {
+      try {
+        const tier = await this.#options.tierOf({ contact, envelope, app: this });
+        if (tier && tier !== contact.tier) contact = await this.store.updateContact(tenantId, contact.id, { tier });
+      } catch (error) {
+        this.#reportError(error, 'tierOf');
+      }
+    }
+    if (conversation.status === 'assigned') await this.router.customerWaiting(conversation);
     const result: ReceiveResult = { message, conversation, contact, duplicate: false };
     try {
       options.onDurable?.(result);
@@ -479,7 +529,7 @@ class App implements KefuApp {
     try {
       if (ctx.handoffRequest && (conversation.status === 'bot' || conversation.status === 'queued')) {
         await this.#handoff(conversation, contact, ctx.handoffRequest);
-      } else if (conversation.status === 'bot' && !ctx.handledBy) {
+      } else if (conversation.status === 'bot' && !ctx.handledBy && envelope.route !== false) {
         await this.router.route({ conversation, contact });
       }
     } catch (error) {
@@ -674,6 +724,7 @@ class App implements KefuApp {
     if (direction === 'outbound' && author.role === 'agent' && !conversation.firstResponseAt) {
       current = (await this.store.updateConversation(conversationId, { firstResponseAt: now })) ?? current;
     }
+    if (direction === 'outbound' && author.role === 'agent' && author.id) await this.router.agentAnswered(current, author.id);
     this.emit('message.created', { message, conversation: current });
     if (direction === 'outbound') void this.#dispatch(message);
     return message;
@@ -713,7 +764,12 @@ class App implements KefuApp {
       });
       this.emit('message.sent', { message: sent, conversation });
     } catch (error) {
-      const permanent = isKefuError(error, ErrorCodes.DELIVERY_FAILED) || isKefuError(error, ErrorCodes.ADAPTER_MISSING) || isKefuError(error, ErrorCodes.CAPABILITY_UNSUPPORTED);
+      // An adapter marks a failure permanent with its own code through `details.permanent`.
+      const permanent =
+        isKefuError(error, ErrorCodes.DELIVERY_FAILED) ||
+        isKefuError(error, ErrorCodes.ADAPTER_MISSING) ||
+        isKefuError(error, ErrorCodes.CAPABILITY_UNSUPPORTED) ||
+        (isKefuError(error) && error.details?.permanent === true);
       const info = { code: isKefuError(error) ? error.code : ErrorCodes.DELIVERY_RETRYABLE, message: error instanceof Error ? error.message : String(error) };
       if (permanent || attempts >= this.#maxSendAttempts) {
         const failed = await this.store.updateMessage(message.id, { status: 'failed', attempts, error: info, nextAttemptAt: null });
@@ -813,21 +869,30 @@ class App implements KefuApp {
         const now = this.clock.now();
         const tenantId = input.tenantId ?? DEFAULT_TENANT;
         const existing = await this.store.getAgent(tenantId, input.id);
+        const routerOptions = this.#options.router ?? {};
+        const capacity = Math.max(1, Math.min(input.capacity ?? existing?.capacity ?? routerOptions.defaultCapacity ?? 5, routerOptions.maxCapacity ?? 20));
         return this.router.upsertAgent({
           presence: existing?.presence ?? 'offline',
           attributes: existing?.attributes ?? {},
           createdAt: existing?.createdAt ?? now,
           ...input,
+          capacity,
           tenantId,
           updatedAt: now,
         } as Agent);
       },
+      touch: (agentId, tenantId = DEFAULT_TENANT) => this.router.touch(tenantId, agentId),
       setPresence: (agentId, presence, tenantId = DEFAULT_TENANT) => this.router.setPresence(tenantId, agentId, presence),
       list: (tenantId) => this.store.listAgents(tenantId),
     };
   }
 
   #contactOps(): ContactOps {
+    const audit = async (tenantId: string, contactId: string, entry: Omit<ContactAuditEntry, 'at'>) => {
+      const key = `${tenantId}:${contactId}`;
+      const list = (await this.store.kvGet<ContactAuditEntry[]>('contact-audit', key)) ?? [];
+      await this.store.kvSet('contact-audit', key, [...list, { at: this.clock.now(), ...entry }]);
+    };
     const get = async (id: string, tenantId = DEFAULT_TENANT) => {
       const c = await this.store.getContact(tenantId, id);
       if (!c) throw new KefuError(ErrorCodes.NOT_FOUND, `No contact "${id}"`, { details: { contactId: id } });
@@ -841,12 +906,48 @@ class App implements KefuApp {
         await get(targetId, tenantId);
         const source = await get(sourceId, tenantId);
         const merged = await this.store.mergeContacts(tenantId, targetId, sourceId);
+        const details = { targetId, sourceId, reason: options.reason ?? 'manual', identities: source.identities, identifiers: source.identifiers };
+        await audit(tenantId, targetId, { action: 'merged', ...(options.by ? { by: options.by } : {}), details });
+        await audit(tenantId, sourceId, { action: 'merged-into', ...(options.by ? { by: options.by } : {}), details });
         this.emit('contact.merged', { target: merged, source, reason: options.reason ?? 'manual' });
         return merged;
       },
+      split: async (contactId, part, tenantId = DEFAULT_TENANT) => {
+        const source = await get(contactId, tenantId);
+        const has = (i: Identity) => source.identities.some((x) => x.channel === i.channel && x.externalId === i.externalId);
+        if (!part.identities.length || !part.identities.every(has)) throw new KefuError(ErrorCodes.INVALID_INPUT, 'Split only identities the contact has, at least one', { details: { contactId } });
+        if (part.identities.length === source.identities.length) throw new KefuError(ErrorCodes.INVALID_INPUT, 'A split must leave the contact at least one identity');
+        const moving = (i: Identity) => part.identities.some((x) => x.channel === i.channel && x.externalId === i.externalId);
+        const movingId = (v: VerifiedIdentifier) => (part.identifiers ?? []).some((x) => x.kind === v.kind && x.value === v.value);
+        const now = this.clock.now();
+        const created = await this.store.createContact({
+          id: newId(now),
+          tenantId,
+          ...(source.name ? { name: source.name } : {}),
+          identities: source.identities.filter(moving),
+          identifiers: source.identifiers.filter(movingId),
+          tier: 'normal',
+          tags: [],
+          attributes: { splitFrom: contactId },
+          createdAt: now,
+          updatedAt: now,
+        });
+        const updated = await this.store.updateContact(tenantId, contactId, { identities: source.identities.filter((i) => !moving(i)), identifiers: source.identifiers.filter((v) => !movingId(v)) });
+        // Conversations follow the identity they were held on (address = channel identity).
+        for (const c of await this.store.listConversations({ tenantId, contactId, limit: 10_000 })) {
+          if (part.identities.some((i) => i.channel === c.channel && i.externalId === c.address)) await this.store.updateConversation(c.id, { contactId: created.id });
+        }
+        const details = { sourceId: contactId, createdId: created.id, identities: part.identities, identifiers: part.identifiers ?? [] };
+        await audit(tenantId, contactId, { action: 'split', ...(part.by ? { by: part.by } : {}), details });
+        await audit(tenantId, created.id, { action: 'split-from', ...(part.by ? { by: part.by } : {}), details });
+        this.emit('contact.split', { source: updated, created, ...(part.by ? { by: part.by } : {}) });
+        return { source: updated, created };
+      },
+      audit: async (contactId, tenantId = DEFAULT_TENANT) => (await this.store.kvGet<ContactAuditEntry[]>('contact-audit', `${tenantId}:${contactId}`)) ?? [],
       update: async (id, patch, tenantId = DEFAULT_TENANT) => {
         await get(id, tenantId);
         const updated = await this.store.updateContact(tenantId, id, patch);
+        await audit(tenantId, id, { action: 'updated', details: { fields: Object.keys(patch) } });
         this.emit('contact.updated', { contact: updated });
         return updated;
       },

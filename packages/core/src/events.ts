@@ -39,6 +39,10 @@ export interface KefuEvents {
   'contact.merged': { target: Contact; source: Contact; reason: string };
   'agent.presence_changed': { agent: Agent; previous: Presence };
   'routing.decided': { conversation: Conversation; decision: RoutingDecision };
+  /** The queue of a tenant changed (positions and estimates may have moved). */
+  'queue.changed': { tenantId: string };
+  /** Part of a contact was split off into a new contact. */
+  'contact.split': { source: Contact; created: Contact; by?: string };
   /** Errors from listeners, plugins and background work that nobody awaited. */
   error: { error: unknown; source: string };
 }
@@ -68,6 +72,8 @@ export const Events = {
   ContactMerged: 'contact.merged',
   AgentPresenceChanged: 'agent.presence_changed',
   RoutingDecided: 'routing.decided',
+  QueueChanged: 'queue.changed',
+  ContactSplit: 'contact.split',
   Error: 'error',
 } as const satisfies Record<string, EventName>;
 

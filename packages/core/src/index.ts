@@ -7,6 +7,7 @@
  */
 export * from './adapter.js';
 export * from './app.js';
+export * from './business-hours.js';
 export * from './clock.js';
 export * from './errors.js';
 export * from './events.js';

@@ -257,6 +257,11 @@ export interface InboundEnvelope {
   conversationId?: string;
   /** What to do when `conversationId` names a closed conversation. Default: `reopen`. */
   onClosed?: 'reopen' | 'new';
+  /**
+   * `false`: store the message but do not route the conversation to a human for it (a call still
+   * in the IVR, a channel event). Default: route unless a middleware claimed the message.
+   */
+  route?: false;
   meta?: Record<string, unknown>;
   raw?: unknown;
 }

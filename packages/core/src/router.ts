@@ -1,3 +1,4 @@
+import { type BusinessHours, isOpen } from './business-hours.js';
 import type { Clock } from './clock.js';
 import { ErrorCodes, KefuError } from './errors.js';
 import type { KefuEvents } from './events.js';
@@ -5,6 +6,7 @@ import { KeyedQueue } from './keyed-queue.js';
 import type { Logger } from './logger.js';
 import type { Agent, Contact, Conversation, ConversationStatus, Presence } from './model.js';
 import type { HandoffRequest } from './plugin.js';
+import type { Scheduler } from './scheduler.js';
 import type { Store } from './store.js';
 
 /** Conditions a rule matches on. Every given field must match; arrays mean "any of". */
@@ -22,14 +24,22 @@ export interface RuleMatch {
   language?: string | string[];
   /** The intent a bot set when handing off. */
   intent?: string | string[];
+  /** With `open`: the business-hours schedule to check (a key of `RouterOptions.schedules`). */
+  schedule?: string;
+  /** Match only inside (`true`) or outside (`false`) the schedule's hours. */
+  open?: boolean;
 }
 
 /** Who should serve: a team, a skill set, a dedicated agent, or a mix (all must hold). */
 export interface RoutingTarget {
   teamId?: string;
   skills?: string[];
+  /** Lowest level (1–5) each of `skills` must have. Default 1. */
+  minSkillLevel?: number;
   agentId?: string;
   language?: string;
+  /** After waiting this long in the queue, agents of `teamId` may take the conversation too. */
+  overflow?: { afterMs: number; teamId: string };
 }
 
 /** A routing rule. Rules are evaluated in order; the first that matches decides. */
@@ -128,6 +138,26 @@ export interface RouterOptions {
   defaultTarget?: RoutingTarget;
   /** Put an agent's conversations back in the queue when they go offline. Default false. */
   requeueOnOffline?: boolean;
+  /** Business hours by name (usually a team id), for rules with `match.open`. */
+  schedules?: Record<string, BusinessHours>;
+  /** Queue priority by contact tier. Default `{ vip: 10 }`. */
+  tierPriority?: Record<string, number>;
+  /** Queue priority by intent. Default `{ complaint: 20, refund: 15 }`. */
+  intentPriority?: Record<string, number>;
+  /**
+   * The dedicated agent (专属客服): `contact.attributes.accountManager`, else the last agent who
+   * served the contact within `windowMs`, gets the first offer; after `timeoutMs` in the queue
+   * the conversation falls back to the rules. `false` turns it off.
+   */
+  dedicated?: false | { windowMs?: number; timeoutMs?: number; attribute?: string };
+  /** Requeue an assigned conversation when its agent leaves a customer message unanswered this long. */
+  reassignAfterMs?: number;
+  /** Set an online agent `away` after this long without activity. */
+  autoAwayMs?: number;
+  /** Capacity of an agent registered without one. Default 5. */
+  defaultCapacity?: number;
+  /** Hard limit on any agent's capacity. Default 20. */
+  maxCapacity?: number;
 }
 
 interface QueueEntry {
@@ -136,6 +166,7 @@ interface QueueEntry {
   target: RoutingTarget;
   priority: number;
   queuedAt: number;
+  overflowed?: boolean;
 }
 
 /** What the router needs from the app. */
@@ -143,6 +174,7 @@ export interface RouterHost {
   store: Store;
   clock: Clock;
   logger: Logger;
+  scheduler: Scheduler;
   emit<E extends keyof KefuEvents>(event: E, payload: KefuEvents[E]): void;
 }
 
@@ -153,8 +185,13 @@ function matchesOne(value: string | undefined, expected: string | string[] | und
 }
 
 /** True when a rule's `match` holds for the input. */
-export function ruleMatches(match: RuleMatch | undefined, { conversation, contact, handoff }: RoutingInput): boolean {
+export function ruleMatches(match: RuleMatch | undefined, { conversation, contact, handoff }: RoutingInput, context: { now?: number; schedules?: Record<string, BusinessHours>; target?: RoutingTarget } = {}): boolean {
   if (!match) return true;
+  if (match.open !== undefined) {
+    const schedule = context.schedules?.[match.schedule ?? context.target?.teamId ?? ''];
+    // A rule about hours without a known schedule never matches: better no rule than a wrong one.
+    if (!schedule || isOpen(schedule, context.now ?? Date.now()) !== match.open) return false;
+  }
   const tags = new Set([...contact.tags, ...conversation.tags]);
   return (
     matchesOne(conversation.tenantId, match.tenantId) &&
@@ -172,33 +209,78 @@ export function ruleMatches(match: RuleMatch | undefined, { conversation, contac
 export function agentFitsTarget(agent: Agent, target: RoutingTarget): boolean {
   if (target.agentId && agent.id !== target.agentId) return false;
   if (target.teamId && !agent.teams.includes(target.teamId)) return false;
-  if (target.skills && !target.skills.every((s) => (agent.skills[s] ?? 0) > 0)) return false;
+  if (target.skills && !target.skills.every((s) => (agent.skills[s] ?? 0) >= (target.minSkillLevel ?? 1))) return false;
   if (target.language && !agent.languages.includes(target.language)) return false;
   return true;
 }
 
+const DEDICATED_FALLBACK_JOB = 'kefu.router.dedicated-fallback';
+const OVERFLOW_JOB = 'kefu.router.overflow';
+const UNANSWERED_JOB = 'kefu.router.unanswered';
+const AUTO_AWAY_JOB = 'kefu.router.auto-away';
+const HISTORY = 10;
+
 /**
- * The first router: rules → target, a strategy among online agents with free capacity, and a
- * priority queue that is re-evaluated when an agent frees up or comes online (never by polling).
- * All state changes are serialized so two events cannot assign one agent past capacity.
+ * The router: dedicated agent first, then rules → target, a strategy among online agents with free
+ * capacity, and a priority queue that is re-evaluated when an agent frees up or comes online
+ * (never by polling). Timed behaviour (dedicated fallback, overflow, unanswered customers,
+ * auto-away) runs on durable scheduler jobs. All state changes are serialized so two events
+ * cannot assign one agent past capacity.
  */
 export class Router {
   readonly #host: RouterHost;
+  readonly #options: RouterOptions;
   readonly #rules: RoutingRule[];
   readonly #strategy: RoutingStrategy;
   readonly #defaultTarget: RoutingTarget;
-  readonly #requeueOnOffline: boolean;
   readonly #agents = new Map<string, AgentState>();
+  readonly #lastActivity = new Map<string, number>();
+  /** Moving average of queue waits per tenant (ms), for estimates. */
+  readonly #avgWait = new Map<string, number>();
   /** Sorted: priority desc, then queuedAt asc. */
   #queue: QueueEntry[] = [];
   readonly #lock = new KeyedQueue();
 
   constructor(host: RouterHost, options: RouterOptions = {}) {
     this.#host = host;
+    this.#options = options;
     this.#rules = options.rules ?? [];
     this.#strategy = options.strategy ?? leastBusy;
     this.#defaultTarget = options.defaultTarget ?? {};
-    this.#requeueOnOffline = options.requeueOnOffline ?? false;
+    const { scheduler } = host;
+    scheduler.define<{ conversationId: string }>(DEDICATED_FALLBACK_JOB, ({ conversationId }) =>
+      this.#serial(async () => {
+        const c = await host.store.getConversation(conversationId);
+        if (!c || c.status !== 'queued' || !(c.attributes.routing as RoutingDecision | undefined)?.target.agentId) return;
+        const contact = await host.store.getContact(c.tenantId, c.contactId);
+        if (contact) await this.#route({ conversation: c, contact }, undefined, { skipDedicated: true, reason: 'dedicated agent did not take it in time' });
+      }),
+    );
+    scheduler.define<{ conversationId: string; teamId: string }>(OVERFLOW_JOB, ({ conversationId, teamId }) =>
+      this.#serial(async () => {
+        const entry = this.#queue.find((e) => e.conversationId === conversationId);
+        if (!entry) return;
+        entry.target = { teamId };
+        entry.overflowed = true;
+        this.#host.emit('queue.changed', { tenantId: entry.tenantId });
+        for (const s of this.#agents.values()) if (s.agent.tenantId === entry.tenantId && s.agent.teams.includes(teamId)) await this.#drainFor(s.agent.id);
+      }),
+    );
+    scheduler.define<{ conversationId: string; agentId: string }>(UNANSWERED_JOB, ({ conversationId, agentId }) =>
+      this.#serial(async () => {
+        const c = await host.store.getConversation(conversationId);
+        if (!c || c.status !== 'assigned' || c.assigneeId !== agentId) return;
+        const contact = await host.store.getContact(c.tenantId, c.contactId);
+        const previous = c.attributes.routing as RoutingDecision | undefined;
+        const target = { ...(previous?.target ?? {}) };
+        delete target.agentId;
+        if (contact) await this.#route({ conversation: c, contact }, target, { exclude: agentId, reason: `agent ${agentId} left the customer unanswered` });
+      }),
+    );
+    scheduler.define<{ tenantId: string; agentId: string }>(AUTO_AWAY_JOB, async ({ tenantId, agentId }) => {
+      const idle = host.clock.now() - (this.#lastActivity.get(agentId) ?? 0);
+      if (this.#agents.get(agentId)?.agent.presence === 'online' && idle >= (options.autoAwayMs ?? Infinity)) await this.setPresence(tenantId, agentId, 'away');
+    });
   }
 
   #serial<T>(task: () => Promise<T>): Promise<T> {
@@ -229,7 +311,7 @@ export class Router {
     });
   }
 
-  /** Registers or updates an agent (presence kept unless given). */
+  /** Registers or updates an agent (presence kept unless given); capacity is clamped to `maxCapacity`. */
   async upsertAgent(agent: Agent): Promise<Agent> {
     return this.#serial(async () => {
       const saved = await this.#host.store.upsertAgent(agent);
@@ -257,13 +339,38 @@ export class Router {
       const state = this.#agents.get(agentId);
       if (!state || state.agent.tenantId !== tenantId) throw new KefuError(ErrorCodes.NOT_FOUND, `No agent "${agentId}" in tenant "${tenantId}"`);
       const previous = state.agent.presence;
+      if (presence === 'online') this.#touch(tenantId, agentId);
       if (previous === presence) return state.agent;
       state.agent = await this.#host.store.upsertAgent({ ...state.agent, presence, updatedAt: this.#host.clock.now() });
       this.#host.emit('agent.presence_changed', { agent: state.agent, previous });
       if (presence === 'online') await this.#drainFor(agentId);
-      else if (presence === 'offline' && this.#requeueOnOffline) await this.#requeueAgent(state);
+      else if (presence === 'offline' && this.#options.requeueOnOffline) await this.#requeueAgent(state);
       return state.agent;
     });
+  }
+
+  /** Records agent activity (a reply, a click in the console): it postpones auto-away. */
+  touch(tenantId: string, agentId: string): void {
+    this.#touch(tenantId, agentId);
+  }
+
+  #touch(tenantId: string, agentId: string): void {
+    this.#lastActivity.set(agentId, this.#host.clock.now());
+    const ms = this.#options.autoAwayMs;
+    if (ms) void this.#host.scheduler.in(ms, AUTO_AWAY_JOB, { tenantId, agentId }, { key: `auto-away:${agentId}`, tenantId, replace: true });
+  }
+
+  /** A customer wrote in an assigned conversation: start the unanswered timer (if configured). */
+  async customerWaiting(conversation: Conversation): Promise<void> {
+    const ms = this.#options.reassignAfterMs;
+    if (!ms || conversation.status !== 'assigned' || !conversation.assigneeId) return;
+    await this.#host.scheduler.in(ms, UNANSWERED_JOB, { conversationId: conversation.id, agentId: conversation.assigneeId }, { key: `unanswered:${conversation.id}`, tenantId: conversation.tenantId });
+  }
+
+  /** The agent answered: stop the unanswered timer. */
+  async agentAnswered(conversation: Conversation, agentId: string): Promise<void> {
+    this.#touch(conversation.tenantId, agentId);
+    if (this.#options.reassignAfterMs) await this.#host.scheduler.cancel(`unanswered:${conversation.id}`, conversation.tenantId);
   }
 
   /** Decides the target of a conversation and assigns it or queues it. */
@@ -271,29 +378,57 @@ export class Router {
     return this.#serial(() => this.#route(input));
   }
 
-  async #route(input: RoutingInput, forcedTarget?: RoutingTarget): Promise<RoutingDecision> {
-    const { conversation, handoff } = input;
+  async #dedicatedAgent(input: RoutingInput): Promise<string | undefined> {
+    const config = this.#options.dedicated;
+    if (config === false) return undefined;
+    const { conversation, contact } = input;
+    const manager = contact.attributes[config?.attribute ?? 'accountManager'];
+    if (typeof manager === 'string' && this.#agents.get(manager)?.agent.tenantId === conversation.tenantId) return manager;
+    const since = this.#host.clock.now() - (config?.windowMs ?? 7 * 86_400_000);
+    const previous = await this.#host.store.listConversations({ tenantId: conversation.tenantId, contactId: contact.id, limit: 20 });
+    const last = previous.find((c) => c.id !== conversation.id && c.assigneeId && (c.closedAt ?? c.lastMessageAt) >= since);
+    return last?.assigneeId && this.#agents.has(last.assigneeId) ? last.assigneeId : undefined;
+  }
+
+  async #route(input: RoutingInput, forcedTarget?: RoutingTarget, opts: { skipDedicated?: boolean; exclude?: string; reason?: string } = {}): Promise<RoutingDecision> {
+    const { conversation, contact, handoff } = input;
     const now = this.#host.clock.now();
-    const rule = forcedTarget ? undefined : this.#rules.find((r) => ruleMatches(r.match, input) && (!r.when || r.when(input)));
-    const target: RoutingTarget = forcedTarget ?? {
-      ...(rule?.target ?? this.#defaultTarget),
-      ...(handoff?.teamId ? { teamId: handoff.teamId } : {}),
-      ...(handoff?.skills ? { skills: handoff.skills } : {}),
-    };
-    const priority = Math.max(conversation.priority, rule?.priority ?? 0, handoff?.priority ?? 0);
-    const candidates = this.#candidates(conversation.tenantId, target);
+    let rule: RoutingRule | undefined;
+    let target: RoutingTarget;
+    let dedicated: string | undefined;
+    if (forcedTarget) target = forcedTarget;
+    else {
+      dedicated = opts.skipDedicated ? undefined : await this.#dedicatedAgent(input);
+      rule = this.#rules.find((r) => ruleMatches(r.match, input, { now, ...(this.#options.schedules ? { schedules: this.#options.schedules } : {}), target: r.target }) && (!r.when || r.when(input)));
+      target = {
+        ...(rule?.target ?? this.#defaultTarget),
+        ...(handoff?.teamId ? { teamId: handoff.teamId } : {}),
+        ...(handoff?.skills ? { skills: handoff.skills } : {}),
+      };
+    }
+    const intent = handoff?.intent ?? (conversation.attributes.intent as string | undefined);
+    const priority = Math.max(
+      conversation.priority,
+      rule?.priority ?? 0,
+      handoff?.priority ?? 0,
+      (this.#options.tierPriority ?? { vip: 10 })[contact.tier] ?? 0,
+      intent ? ((this.#options.intentPriority ?? { complaint: 20, refund: 15 })[intent] ?? 0) : 0,
+    );
+    const exclude = opts.exclude;
+    const ruleTarget = target;
+    if (dedicated) target = { agentId: dedicated };
+    const candidates = this.#candidates(conversation.tenantId, target).filter((c) => c.agent.id !== exclude);
     const chosen = this.#strategy.pick(candidates, input);
+    const why = dedicated ? `dedicated agent ${dedicated}` : rule ? `rule "${rule.name}"` : forcedTarget ? 'transfer' : 'no rule matched';
     const decision: RoutingDecision = {
-      ...(rule ? { rule: rule.name } : {}),
+      ...(dedicated ? { rule: 'dedicated' } : rule ? { rule: rule.name } : {}),
       target,
       priority,
       candidates: candidates.map((c) => ({ agentId: c.agent.id, load: c.load, capacity: c.agent.capacity })),
       ...(chosen ? { chosen: chosen.agent.id } : {}),
       strategy: this.#strategy.name,
       outcome: chosen ? 'assigned' : 'queued',
-      reason: chosen
-        ? `${rule ? `rule "${rule.name}"` : forcedTarget ? 'transfer' : 'no rule matched'}; ${this.#strategy.name} picked ${chosen.agent.id} of ${candidates.length}`
-        : `${rule ? `rule "${rule.name}"` : forcedTarget ? 'transfer' : 'no rule matched'}; no agent online with free capacity`,
+      reason: `${opts.reason ? `${opts.reason}; ` : ''}${why}; ${chosen ? `${this.#strategy.name} picked ${chosen.agent.id} of ${candidates.length}` : 'no agent online with free capacity'}`,
       at: now,
     };
     this.#host.emit('routing.decided', { conversation, decision });
@@ -301,6 +436,13 @@ export class Router {
       await this.#assign(conversation, chosen, decision);
     } else {
       await this.#enqueue(conversation, decision);
+      const { tenantId } = conversation;
+      if (dedicated) {
+        const timeoutMs = (this.#options.dedicated || {}).timeoutMs ?? 60_000;
+        await this.#host.scheduler.in(timeoutMs, DEDICATED_FALLBACK_JOB, { conversationId: conversation.id }, { key: `dedicated:${conversation.id}`, tenantId, replace: true });
+      }
+      const overflow = (dedicated ? ruleTarget : target).overflow;
+      if (overflow) await this.#host.scheduler.in(overflow.afterMs, OVERFLOW_JOB, { conversationId: conversation.id, teamId: overflow.teamId }, { key: `overflow:${conversation.id}`, tenantId, replace: true });
     }
     return decision;
   }
@@ -311,6 +453,12 @@ export class Router {
       if (s.agent.tenantId === tenantId && s.agent.presence === 'online' && s.load < s.agent.capacity && agentFitsTarget(s.agent, target)) out.push(s);
     }
     return out;
+  }
+
+  #withHistory(conversation: Conversation, decision: RoutingDecision | undefined): Record<string, unknown> {
+    if (!decision) return conversation.attributes;
+    const history = ((conversation.attributes.routingHistory as RoutingDecision[] | undefined) ?? []).concat(decision).slice(-HISTORY);
+    return { ...conversation.attributes, routing: decision, routingHistory: history };
   }
 
   async #assign(conversation: Conversation, state: AgentState, decision: RoutingDecision | undefined, expected?: ConversationStatus): Promise<Conversation | undefined> {
@@ -324,12 +472,17 @@ export class Router {
         assignedAt: now,
         priority: decision?.priority ?? conversation.priority,
         ...(decision?.target.teamId ? { teamId: decision.target.teamId } : {}),
-        attributes: decision ? { ...conversation.attributes, routing: decision } : conversation.attributes,
+        attributes: this.#withHistory(conversation, decision),
       },
       expected ?? conversation.status,
     );
     if (!updated) return undefined; // Changed meanwhile (closed by the customer, taken by someone): leave it.
-    this.#removeFromQueue(conversation.id);
+    if (conversation.status === 'queued' && conversation.queuedAt) {
+      const waited = now - conversation.queuedAt;
+      const avg = this.#avgWait.get(conversation.tenantId);
+      this.#avgWait.set(conversation.tenantId, avg === undefined ? waited : avg * 0.8 + waited * 0.2);
+    }
+    if (this.#removeFromQueue(conversation.id)) this.#host.emit('queue.changed', { tenantId: conversation.tenantId });
     state.load++;
     state.lastAssignedAt = now;
     if (previousAgentId && previousAgentId !== state.agent.id) this.#release(previousAgentId);
@@ -342,7 +495,7 @@ export class Router {
     const queuedAt = conversation.status === 'queued' ? (conversation.queuedAt ?? now) : now;
     const updated = await this.#host.store.updateConversation(
       conversation.id,
-      { status: 'queued', queuedAt, priority: decision.priority, assigneeId: null, ...(decision.target.teamId ? { teamId: decision.target.teamId } : {}), attributes: { ...conversation.attributes, routing: decision } },
+      { status: 'queued', queuedAt, priority: decision.priority, assigneeId: null, ...(decision.target.teamId ? { teamId: decision.target.teamId } : {}), attributes: this.#withHistory(conversation, decision) },
       conversation.status,
     );
     if (!updated) return;
@@ -350,6 +503,7 @@ export class Router {
     this.#removeFromQueue(conversation.id);
     this.#insert({ conversationId: conversation.id, tenantId: conversation.tenantId, target: decision.target, priority: decision.priority, queuedAt });
     this.#host.emit('conversation.queued', { conversation: updated, decision });
+    this.#host.emit('queue.changed', { tenantId: conversation.tenantId });
   }
 
   #insert(entry: QueueEntry): void {
@@ -365,9 +519,10 @@ export class Router {
     q.splice(lo, 0, entry);
   }
 
-  #removeFromQueue(conversationId: string): void {
+  #removeFromQueue(conversationId: string): boolean {
     const i = this.#queue.findIndex((e) => e.conversationId === conversationId);
     if (i >= 0) this.#queue.splice(i, 1);
+    return i >= 0;
   }
 
   #release(agentId: string): void {
@@ -384,16 +539,18 @@ export class Router {
       this.#removeFromQueue(entry.conversationId);
       const conversation = await this.#host.store.getConversation(entry.conversationId);
       if (!conversation || conversation.status !== 'queued') continue;
+      const previous = conversation.attributes.routing as RoutingDecision | undefined;
+      const now = this.#host.clock.now();
       const decision: RoutingDecision = {
-        ...((conversation.attributes.routing as RoutingDecision | undefined)?.rule ? { rule: (conversation.attributes.routing as RoutingDecision).rule! } : {}),
+        ...(previous?.rule ? { rule: previous.rule } : {}),
         target: entry.target,
         priority: entry.priority,
         candidates: [{ agentId, load: state.load, capacity: state.agent.capacity }],
         chosen: agentId,
         strategy: 'queue',
         outcome: 'assigned',
-        reason: `queue: ${agentId} became available; waited ${this.#host.clock.now() - entry.queuedAt} ms`,
-        at: this.#host.clock.now(),
+        reason: `queue: ${agentId} became available${entry.overflowed ? ' (overflow)' : ''}; waited ${now - entry.queuedAt} ms`,
+        at: now,
       };
       await this.#assign(conversation, state, decision, 'queued');
     }
@@ -406,16 +563,16 @@ export class Router {
       if (!contact) continue;
       const previous = c.attributes.routing as RoutingDecision | undefined;
       // Back to the same target, minus the agent who left.
-      const target = { ...(previous?.target ?? {}), agentId: undefined };
+      const target = { ...(previous?.target ?? {}) };
       delete target.agentId;
-      await this.#route({ conversation: c, contact }, target);
+      await this.#route({ conversation: c, contact }, target, { exclude: state.agent.id, reason: `agent ${state.agent.id} went offline` });
     }
   }
 
   /** Called by the app when a conversation leaves an agent (closed): frees capacity and serves the queue. */
   async conversationEnded(conversation: Conversation, previousStatus: ConversationStatus, previousAssignee: string | undefined): Promise<void> {
     await this.#serial(async () => {
-      if (previousStatus === 'queued') this.#removeFromQueue(conversation.id);
+      if (previousStatus === 'queued' && this.#removeFromQueue(conversation.id)) this.#host.emit('queue.changed', { tenantId: conversation.tenantId });
       if (previousStatus === 'assigned' && previousAssignee) {
         this.#release(previousAssignee);
         await this.#drainFor(previousAssignee);
@@ -456,7 +613,7 @@ export class Router {
         return updated;
       }
       if (to.teamId) {
-        await this.#route({ conversation, contact }, { teamId: to.teamId });
+        await this.#route({ conversation, contact }, { teamId: to.teamId }, { reason: `transfer to team ${to.teamId}` });
         return (await store.getConversation(conversationId))!;
       }
       throw new KefuError(ErrorCodes.INVALID_INPUT, 'A transfer needs an agentId or a teamId');
@@ -485,6 +642,7 @@ export class Router {
         reason: `accepted by ${agentId}`,
         at: this.#host.clock.now(),
       };
+      this.#touch(conversation.tenantId, agentId);
       const updated = await this.#assign(conversation, state, decision);
       if (!updated) throw new KefuError(ErrorCodes.ILLEGAL_TRANSITION, 'The conversation changed meanwhile', { details: { conversationId } });
       return updated;
@@ -501,6 +659,19 @@ export class Router {
       if (e === entry) return pos;
     }
     return undefined;
+  }
+
+  /**
+   * A rough estimate of the wait in seconds: position × the tenant's recent average wait per
+   * conversation ÷ online agents (60 s per position until there is a measured average).
+   */
+  estimatedWaitSeconds(conversationId: string): number | undefined {
+    const position = this.queuePosition(conversationId);
+    const entry = this.#queue.find((e) => e.conversationId === conversationId);
+    if (position === undefined || !entry) return undefined;
+    const online = this.agentStates(entry.tenantId).filter((s) => s.agent.presence === 'online').length;
+    const perConversation = this.#avgWait.get(entry.tenantId) ?? 60_000;
+    return Math.round((position * perConversation) / Math.max(1, online) / 1000);
   }
 
   /** The queue of a tenant in service order. */
