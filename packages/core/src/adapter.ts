@@ -55,7 +55,7 @@ export interface AdapterContext {
    * channel can acknowledge its source before the rest of the pipeline runs.
    */
   receive(envelope: InboundEnvelope, options?: { onDurable?: (result: ReceiveResult) => void }): Promise<ReceiveResult>;
-  /** Records a delivery report (a status callback) for an outbound message by its channel id. */
+  /** Records a delivery report (a status callback) for an outbound message, by its Kefu message id. */
   reportDelivery(messageId: string, status: 'delivered' | 'failed', error?: { code: string; message: string }): Promise<void>;
 }
 
