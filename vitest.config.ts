@@ -27,7 +27,7 @@ export default defineConfig({
   test: {
     projects: projects.map((root) => ({
       extends: true,
-      test: { name: root.replace(/^(packages|examples)\//, ''), root, include: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
+      test: { name: root.replace(/^packages\//, ''), root, include: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
     })),
     testTimeout: 30_000,
     hookTimeout: 60_000,
