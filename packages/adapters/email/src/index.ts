@@ -12,7 +12,7 @@ export { type AutomaticKind, type DeliveryReport, detectAutomatic, isNoReplyAddr
 export { EmailErrorCodes } from './errors.js';
 export { type SanitizeOptions, sanitizeEmailHtml } from './html.js';
 export type { EmailMessageMeta, InboundOutcome } from './inbound.js';
-export type { SignActionUrl } from './outbound-render.js';
+export { type RenderContext, type RenderedMail, type SignActionUrl, renderMail } from './outbound-render.js';
 export { visibleReplyText } from './quotes.js';
 export type { ImapCursor } from './imap-poller.js';
 export { type AuthMethod, type EmailTrustOptions, type TrustInput, type TrustResult, checkSender } from './trust.js';

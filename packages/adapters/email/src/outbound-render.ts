@@ -14,7 +14,8 @@ export interface RenderedMail {
 const SAFE_LINK = /^(https?:|mailto:)/i;
 const ATTACHABLE = /^(https?:|data:)/i;
 
-interface RenderContext {
+/** What `renderMail` needs to know about the message and its mailbox. */
+export interface RenderContext {
   messageId: string;
   mailbox: string;
   subject: string;
