@@ -173,6 +173,7 @@ export function createMemoryStore(options: { clock?: { now(): number } } = {}): 
       }
       const conv = conversations.get(input.conversationId);
       if (!conv || conv.tenantId !== input.tenantId) throw new KefuError(ErrorCodes.NOT_FOUND, `No conversation "${input.conversationId}" in tenant "${input.tenantId}"`);
+      if (rest.id && messages.has(rest.id)) throw new KefuError(ErrorCodes.STORE_FAILED, `Message "${rest.id}" exists`);
       const seq = conv.lastSeq + 1;
       const message: Message = { ...clone(rest), id: rest.id ?? newId(rest.createdAt), seq, status: rest.status ?? 'received', attempts: rest.attempts ?? 0 };
       conversations.set(conv.id, { ...conv, lastSeq: seq, lastMessageAt: Math.max(conv.lastMessageAt, message.createdAt), updatedAt: now() });

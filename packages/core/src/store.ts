@@ -146,6 +146,9 @@ export interface Store {
   /**
    * Appends a message durably: the promise resolves only when the message survives a crash.
    * Assigns the next `seq` of the conversation and updates its `lastSeq` and `lastMessageAt`.
+   * Concurrent appends to one conversation get `seq` in call order. An `id` that exists already
+   * is refused with `KEFU_STORE_FAILED`. JSON fields that are `null` (`raw`, `meta`) may read back
+   * as absent on SQL stores.
    */
   appendMessage(message: NewMessage): Promise<{ message: Message; duplicate: boolean }>;
   getMessage(id: string, tenantId?: string): Promise<Message | undefined>;

@@ -256,6 +256,14 @@ export function storeConformance(name: string, factory: StoreFactory): void {
         expect((await store.listMessages(conversation.id, { beforeSeq: 6, limit: 2 })).map((m) => m.seq)).toEqual([4, 5]);
       });
 
+      it('refuses a message id that exists and keeps seq unchanged', async () => {
+        const { conversation } = await seed();
+        const { message } = await store.appendMessage(inbound(conversation, 'first', { id: 'fixed-id-1' }));
+        await expect(store.appendMessage(inbound(conversation, 'again', { id: message.id }))).rejects.toSatisfy((e) => isKefuError(e, 'KEFU_STORE_FAILED'));
+        expect((await store.getConversation(conversation.id))?.lastSeq).toBe(1);
+        expect((await store.getMessage(message.id))?.text).toBe('first');
+      });
+
       it('refuses to append to a conversation of another tenant', async () => {
         const { conversation } = await seed();
         await expect(store.appendMessage({ ...inbound(conversation, 'x'), tenantId: 'other' })).rejects.toSatisfy((e) => isKefuError(e));
