@@ -20,6 +20,7 @@ const projects = [
   'packages/plugins/bot',
   'packages/plugins/cards',
   'packages/plugins/commerce',
+  'packages/plugins/workspace',
   'examples/server',
 ].filter((dir) => existsSync(`${dir}/package.json`));
 

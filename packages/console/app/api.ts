@@ -2,7 +2,8 @@
  * The REST client of the console: one function per route of the spec, JSON in and out, errors
  * turned into {@link ApiError} with the server's `KEFU_*` code.
  */
-import type { Agent, AgentWithLoad, ContactProfile, Conversation, ConversationItem, Message, Part, Presence, Team } from './protocol.js';
+import type { Agent, AgentWithLoad, AuditEntry, Contact, Contact360, ContactProfile, Conversation, ConversationItem, Message, Part, Presence, RoutingInfo, ShopProduct, SupervisorView, Team, TransferTargets } from './protocol.js';
+import type { QuickReplyItem } from './workspace.js';
 
 /** A failed call: the server's error code (or `KEFU_NETWORK` when it never answered) and HTTP status. */
 export class ApiError extends Error {
@@ -85,5 +86,19 @@ export function createApi(options: ApiOptions) {
     transfer: (id: string, body: TransferRequest) => call<{ conversation: Conversation }>('POST', `/conversations/${enc(id)}/transfer`, body),
     close: (id: string) => call<{ conversation: Conversation }>('POST', `/conversations/${enc(id)}/close`, {}),
     contact: (id: string) => call<ContactProfile>('GET', `/contacts/${enc(id)}`),
+    // Workspace plugin (@kefu/plugin-workspace), commerce and cards routes: absent plugins answer 404.
+    contact360: (id: string) => call<Contact360>('GET', `/workspace/contacts/${enc(id)}/360`),
+    editTags: (id: string, body: { add?: string[]; remove?: string[] }) => call<{ contact: Contact }>('PATCH', `/workspace/contacts/${enc(id)}/tags`, body),
+    merge: (id: string, sourceId: string) => call<{ contact: Contact; audit: AuditEntry[] }>('POST', `/workspace/contacts/${enc(id)}/merge`, { sourceId }),
+    split: (id: string, identities: Array<{ channel: string; externalId: string }>) => call<{ source: Contact; created: Contact; audit: AuditEntry[] }>('POST', `/workspace/contacts/${enc(id)}/split`, { identities }),
+    audit: (id: string) => call<{ items: AuditEntry[] }>('GET', `/workspace/contacts/${enc(id)}/audit`),
+    quickReplies: () => call<{ items: QuickReplyItem[] }>('GET', '/workspace/quick-replies'),
+    useQuickReply: (id: string, conversationId: string) => call<{ text: string; missing: string[]; usage: number }>('POST', `/workspace/quick-replies/${enc(id)}/use`, { conversationId }),
+    routing: (id: string) => call<RoutingInfo>('GET', `/workspace/conversations/${enc(id)}/routing`),
+    assist: (id: string) => call<{ available: boolean; text: string | null; items: Array<{ entryId: string; question: string; answer: string; confidence: number }> }>('GET', `/workspace/conversations/${enc(id)}/assist`),
+    supervisor: () => call<SupervisorView>('GET', '/workspace/supervisor'),
+    transferTargets: () => call<TransferTargets>('GET', '/workspace/transfer-targets'),
+    products: (q: string) => call<{ items: ShopProduct[] }>('GET', `/commerce/products?q=${enc(q)}&limit=8`),
+    sendCard: (body: { conversationId: string; kind: string; ref?: string; query?: string }) => call<{ message: Message }>('POST', '/cards/send', body),
   };
 }

@@ -269,5 +269,7 @@ export function createController(options: ControllerOptions) {
     },
     typing,
     dismissNotice: () => store.dispatch({ type: 'notice' }),
+    /** Shows a failure to the agent (for components that call `api` themselves). */
+    report,
   };
 }

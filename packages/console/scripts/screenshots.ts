@@ -6,13 +6,25 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Part } from '@kefu/core';
 import type { Page } from 'playwright-core';
+import { cardsPlugin } from '@kefu/plugin-cards';
+import { commercePlugin, createDemoCommerceProvider } from '@kefu/plugin-commerce';
+import { workspacePlugin } from '@kefu/plugin-workspace';
 import { AGENTS, PASSWORD, launchChromium, startConsoleServer } from '../test/harness.js';
 
 const out = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url));
 mkdirSync(out, { recursive: true });
 
 // Everything goes to the after-sales team, whose agent is offline: the queue stays visible.
-const h = await startConsoleServer({ channels: ['web', 'wechat', 'email'], router: { rules: [{ name: 'demo', target: { teamId: 'aftersales' } }] } });
+// With the demo shop and the workspace plugin, as the example server runs.
+const h = await startConsoleServer({
+  channels: ['web', 'wechat', 'email'],
+  router: { rules: [{ name: 'demo', target: { teamId: 'aftersales' } }] },
+  setup: (app) => {
+    app.use(commercePlugin, { provider: createDemoCommerceProvider({ store: app.store, clock: app.clock }) });
+    app.use(cardsPlugin, { secret: 'screenshots-cards-secret', autoProductCard: false });
+    app.use(workspacePlugin);
+  },
+});
 const web = h.channels.web!;
 const wechat = h.channels.wechat!;
 const email = h.channels.email!;
@@ -22,15 +34,24 @@ const at = async (secondsAgo: number, work: () => Promise<unknown>) => {
 };
 const alice = { role: 'agent', id: 'alice', name: 'Alice Chen' } as const;
 const earbuds = `data:image/svg+xml,${encodeURIComponent("<svg xmlns='http://www.w3.org/2000/svg' width='560' height='280'><defs><linearGradient id='g' x1='0' y1='0' x2='1' y2='1'><stop offset='0' stop-color='#eef2ff'/><stop offset='1' stop-color='#dbe4ff'/></linearGradient></defs><rect width='560' height='280' fill='url(#g)'/><circle cx='230' cy='140' r='54' fill='#fff' stroke='#3b5bdb' stroke-width='6'/><circle cx='330' cy='140' r='54' fill='#fff' stroke='#3b5bdb' stroke-width='6'/><rect x='218' y='176' width='22' height='58' rx='11' fill='#3b5bdb'/><rect x='320' y='176' width='22' height='58' rx='11' fill='#3b5bdb'/></svg>")}`;
-const vip = { identifiers: [{ kind: 'shopUserId', value: 'u-10086' }], tier: 'vip', tags: ['repeat buyer', 'prefers SF Express'] };
+const vip = { identifiers: [{ kind: 'shopUserId', value: 'u1001' }], tier: 'vip', tags: ['user:repeat buyer', 'biz:prefers SF Express', 'brand:apple'] };
 
 // Wang Fang: a VIP who chatted on WeChat last week and now writes from the product page.
 await at(7 * 86400, () => wechat.inject({ from: 'oWx-8a9f2c', text: '我的订单什么时候发货？', sender: { name: 'Wang Fang', ...vip } }));
 const old = (await h.app.store.listConversations({ tenantId: 'default', limit: 10 }))[0]!;
 await at(7 * 86400 - 60, () => h.app.conversations.close(old.id));
 const entry = { pageType: 'product', productId: 'SKU-1001', title: 'Wireless Earbuds Pro', url: 'https://shop.example/p/sku-1001' };
+// The pages the widget reported before she opened the chat (the web adapter keeps them in attributes.browsingTrail).
+const now = Date.now();
+const browsingTrail = [
+  { pageType: 'home', title: 'Home', url: 'https://shop.example/', at: now - 1_500_000 },
+  { pageType: 'product', title: 'Studio Headphones', url: 'https://shop.example/p/sku-0990', at: now - 1_100_000 },
+  { pageType: 'product', title: 'Wireless Earbuds Pro', url: 'https://shop.example/p/sku-1001', at: now - 600_000 },
+];
 await at(420, () => web.inject({ from: 'v-7f3a', text: 'Hi! Do the Wireless Earbuds Pro come in white? And do they work with Android?', sender: { name: 'Wang Fang', ...vip }, entry }));
 const wf = (await h.app.store.listConversations({ tenantId: 'default', status: ['queued'], limit: 10 })).find((c) => c.channel === 'web')!;
+const wang = await h.app.contacts.get(wf.contactId);
+await h.app.contacts.update(wang.id, { attributes: { ...wang.attributes, browsingTrail } });
 await at(400, () => h.app.conversations.accept(wf.id, 'alice'));
 await at(380, () => h.app.send(wf.id, 'Hi Wang Fang, thanks for waiting! Yes — they come in white and pair with any Android or iPhone over Bluetooth 5.3.', { author: alice }));
 const card: Part = {

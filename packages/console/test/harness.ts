@@ -32,7 +32,8 @@ export const AGENTS = [
   { id: 'sue', name: 'Sue Wang', email: 'sue@shop.example', role: 'supervisor', teams: [] },
 ] as const;
 
-export async function startConsoleServer(options: { channels?: string[]; router?: RouterOptions } = {}): Promise<ConsoleHarness> {
+/** Starts the harness; `setup` registers extra plugins (commerce, cards, workspace) before the server starts. */
+export async function startConsoleServer(options: { channels?: string[]; router?: RouterOptions; setup?: (app: KefuApp) => void } = {}): Promise<ConsoleHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'kefu-console-'));
   const consoleDir = await buildConsole({ outDir: dir, force: true, minify: false });
   const behind = { behindMs: 0 };
@@ -43,6 +44,7 @@ export async function startConsoleServer(options: { channels?: string[]; router?
     channels[channel] = createTestAdapter({ channel, capabilities: { typing: true, images: true, cards: true } });
     app.adapter(channels[channel]);
   }
+  options.setup?.(app);
   const server = createServer({
     app,
     port: 0,

@@ -646,6 +646,9 @@ class App implements KefuApp {
     // Verified senders (signed widget tokens) may carry tier and tags from the shop.
     if (identifiers.length && envelope.sender.tier && envelope.sender.tier !== contact.tier) patch.tier = envelope.sender.tier;
     if (envelope.sender.tags?.some((t) => !contact!.tags.includes(t))) patch.tags = [...new Set([...contact.tags, ...envelope.sender.tags])];
+    // Attributes from a verified sender (the shop's own profile data) refresh the contact's.
+    const attrs = envelope.sender.attributes;
+    if (identifiers.length && attrs && Object.entries(attrs).some(([k, v]) => JSON.stringify(contact!.attributes[k]) !== JSON.stringify(v))) patch.attributes = { ...contact.attributes, ...attrs };
     if (Object.keys(patch).length) {
       contact = await store.updateContact(tenantId, contact.id, patch);
       this.emit('contact.updated', { contact });

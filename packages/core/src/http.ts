@@ -25,4 +25,12 @@ export interface HttpRoute {
   path: string;
   auth: RouteAuth;
   handler(request: Request, context: RouteContext): Promise<Response>;
+  /** One line for the OpenAPI document. */
+  summary?: string;
+  /** OpenAPI tag (group), e.g. the plugin's name. */
+  tag?: string;
+  /** JSON Schema of the request body, for the OpenAPI document. */
+  requestSchema?: Record<string, unknown>;
+  /** JSON Schema of the answer, for the OpenAPI document. */
+  responseSchema?: Record<string, unknown>;
 }

@@ -73,6 +73,15 @@ describe('inbound pipeline', () => {
     expect(sameNameOnly.contact.id).not.toBe(web.contact.id);
   });
 
+  it('refreshes attributes from a verified sender, never from an unverified one', async () => {
+    const { adapter } = await boot();
+    await adapter.inject({ from: 'v1', text: 'a', sender: { identifiers: [{ kind: 'shopUserId', value: 'u-1' }], attributes: { level: 1 } } });
+    const verified = await adapter.inject({ from: 'v1', text: 'b', sender: { identifiers: [{ kind: 'shopUserId', value: 'u-1' }], attributes: { level: 2 } } });
+    expect(verified.contact.attributes).toEqual({ level: 2 });
+    const anonymous = await adapter.inject({ from: 'v1', text: 'c', sender: { attributes: { level: 99 } } });
+    expect(anonymous.contact.attributes).toEqual({ level: 2 });
+  });
+
   it('merges two known contacts when a verified identifier proves they are one person', async () => {
     const merges: string[] = [];
     const { adapter, store } = await boot((a) => a.on('contact.merged', ({ target, source }) => void merges.push(`${source.id}->${target.id}`)));

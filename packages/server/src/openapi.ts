@@ -1,3 +1,4 @@
+import type { HttpRoute } from '@kefu/core';
 import { z } from 'zod';
 import type { RouteDef } from './routes.js';
 import { apiRegistry } from './schemas.js';
@@ -35,8 +36,30 @@ const errorStatus: Record<number, string> = {
  * Builds the OpenAPI 3.1 document from the route definitions: request and answer shapes come
  * from the same zod schemas that validate requests (`z.toJSONSchema`, JSON Schema 2020-12).
  */
-export function buildOpenApi(routes: RouteDef[], info: { title?: string; version: string; serverUrl?: string }): Record<string, unknown> {
+export function buildOpenApi(routes: RouteDef[], info: { title?: string; version: string; serverUrl?: string }, pluginRoutes: readonly HttpRoute[] = []): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
+  const root = info.serverUrl ? info.serverUrl.replace(/\/$/, '') : '';
+  // Plugin routes (app.httpRoute) carry their own summary and JSON Schemas; those outside /api/v1
+  // (webhooks, signed links) get a path-level server so their path stays absolute.
+  for (const r of pluginRoutes) {
+    const inApi = r.path.startsWith('/api/v1/');
+    const path = (inApi ? r.path.slice('/api/v1'.length) : r.path).replace(/:(\w+)/g, '{$1}').replace(/\/\*$/, '/{rest}');
+    const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    const item = (paths[path] ??= {});
+    if (!inApi) item.servers = [{ url: root || '/' }];
+    item[r.method.toLowerCase()] = {
+      operationId: `${r.method.toLowerCase()}${path.replace(/\{(\w+)\}/g, 'By_$1').replace(/[^\w]+(\w)/g, (_m, c: string) => c.toUpperCase())}`,
+      summary: r.summary ?? `${r.method} ${r.path}`,
+      tags: [r.tag ?? 'Plugins'],
+      ...(r.auth === 'public' ? { security: [], description: 'Public: the route verifies its caller itself (signature or signed link).' } : { description: `Needs the ${r.auth} role or higher.` }),
+      parameters: params,
+      ...(r.requestSchema ? { requestBody: { required: true, content: { 'application/json': { schema: r.requestSchema } } } } : {}),
+      responses: {
+        '200': { description: 'OK', content: { 'application/json': { schema: r.responseSchema ?? { type: 'object' } } } },
+        ...Object.fromEntries([400, ...(r.auth === 'public' ? [] : [401, 403]), 404].map((st) => [String(st), { description: errorStatus[st] ?? 'Error', content: { 'application/json': { schema: ref('Error') } } }])),
+      },
+    };
+  }
   for (const r of routes) {
     const path = r.path.replace(/:(\w+)/g, '{$1}');
     const errors = [400, ...(r.auth === 'public' ? [] : [401, 403]), ...(r.errors ?? [])];

@@ -123,7 +123,7 @@ export function createServer(options: ServerOptions): KefuServer {
 
   let openapiDoc: Record<string, unknown> | undefined;
   const routes = apiRoutes({ app, auth, openapi: () => openapi() });
-  const openapi = () => (openapiDoc ??= buildOpenApi(routes, { version: SERVER_VERSION, ...(publicUrl ? { serverUrl: publicUrl } : {}) }));
+  const openapi = () => (openapiDoc ??= buildOpenApi(routes, { version: SERVER_VERSION, ...(publicUrl ? { serverUrl: publicUrl } : {}) }, app.httpRoutes));
   const api = new PathRouter<ApiHandler>();
   for (const def of routes) api.add(def.method, def.path, { def });
   const adapterRoutes = new PathRouter<ServerMountableAdapter['httpRoutes'] extends Array<infer R> | undefined ? R : never>();

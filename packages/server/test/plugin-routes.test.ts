@@ -40,6 +40,19 @@ describe('routes contributed by plugins (app.httpRoute)', () => {
     expect((await h.api('/api/v1/echo-supervisor/1', { token: h.tokens.sue })).status).toBe(200);
   });
 
+  it('lists plugin routes in the OpenAPI document', async () => {
+    h = await startHarness({
+      setup: (app) => {
+        app.httpRoute({ ...echo('agent'), summary: 'Echo for tests', tag: 'echo' });
+        app.httpRoute({ method: 'POST', path: '/webhooks/echo', auth: 'public', handler: async () => new Response('ok') });
+      },
+    });
+    const doc = (await h.api('/api/v1/openapi.json')).body;
+    expect(doc.paths['/echo-agent/{id}'].get).toMatchObject({ summary: 'Echo for tests', tags: ['echo'], parameters: [{ name: 'id', in: 'path' }] });
+    expect(doc.paths['/webhooks/echo'].post.security).toEqual([]);
+    expect(doc.paths['/webhooks/echo'].servers).toEqual([{ url: h.url }]);
+  });
+
   it('leaves the built-in API alone', async () => {
     h = await startHarness({ setup: (app) => void app.httpRoute(echo('agent')) });
     expect((await h.api('/api/v1/me', { token: h.tokens.alice })).body.agent.id).toBe('alice');

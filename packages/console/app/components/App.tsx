@@ -11,6 +11,7 @@ import { CloseIcon } from './icons.js';
 import { Login } from './Login.js';
 import { Sidebar } from './Sidebar.js';
 import { TransferDialog } from './TransferDialog.js';
+import { SupervisorView } from './Workspace.js';
 
 /** Which column a phone shows; wide screens show all of them. */
 type Pane = 'list' | 'chat' | 'customer';
@@ -36,8 +37,10 @@ function Workspace(): JSX.Element {
   const [pane, setPane] = useState<Pane>('list');
   const [transfer, setTransfer] = useState<string>();
   const [customerOpen, setCustomerOpen] = useState(false);
+  const [supervising, setSupervising] = useState(false);
 
   const open = (id: string): void => {
+    setSupervising(false);
     void controller.open(id);
     setPane('chat');
   };
@@ -81,12 +84,12 @@ function Workspace(): JSX.Element {
 
   return (
     <div class={`workspace pane-${pane} ${customerOpen ? 'customer-open' : ''}`}>
-      <Sidebar onOpen={open} />
+      <Sidebar onOpen={open} onSupervise={() => (setSupervising(true), setPane('chat'))} />
       <main class="main">
-        <Tabs onOpen={open} />
-        <ConversationPane onBack={() => setPane('list')} onCustomer={() => (window.matchMedia('(max-width: 760px)').matches ? setPane('customer') : setCustomerOpen(!customerOpen))} onTransfer={() => state.active && setTransfer(state.active)} />
+        {supervising ? <SupervisorView onOpen={open} onClose={() => setSupervising(false)} /> : <><Tabs onOpen={open} />
+        <ConversationPane onBack={() => setPane('list')} onCustomer={() => (window.matchMedia('(max-width: 760px)').matches ? setPane('customer') : setCustomerOpen(!customerOpen))} onTransfer={() => state.active && setTransfer(state.active)} /></>}
       </main>
-      {state.active && (
+      {state.active && !supervising && (
         <CustomerPanel
           onClose={() => {
             setCustomerOpen(false);

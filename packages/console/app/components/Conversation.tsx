@@ -7,6 +7,9 @@ import { type ConversationView, waitStart } from '../state.js';
 import { Avatar, Channel, EntryChips, WaitTimer, customerName, useChannelName, usePageName } from './common.js';
 import { BackIcon, ChannelIcon, CloseIcon, InboxIcon, LockIcon, SendIcon, TransferIcon, UserIcon } from './icons.js';
 import { MessageView } from './MessageView.js';
+import { AssistBar, HandoffBanner, QuickReplyMenu, useQuickReplies } from './Workspace.js';
+import { filterQuickReplies, insertQuickReply, slashQuery } from '../workspace.js';
+import { useState } from 'preact/hooks';
 
 /** The strip of open conversations. */
 export function Tabs({ onOpen }: { onOpen: (id: string) => void }): JSX.Element | null {
@@ -110,6 +113,7 @@ function History({ view }: { view: ConversationView }): JSX.Element {
       const el = e.currentTarget as HTMLDivElement;
       stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
     }}>
+      <HandoffBanner conversation={c} />
       <div class="entry-card">
         <ChannelIcon channel={c.channel} size={16} />
         <div>
@@ -154,6 +158,37 @@ function Composer({ view }: { view: ConversationView }): JSX.Element {
   // Anyone may leave a note; only the assignee replies to the customer.
   const internal = draft.internal || !mine;
   const canWrite = c.status !== 'closed';
+  const [replies, reloadReplies] = useQuickReplies();
+  const [caret, setCaret] = useState(0);
+  const [selected, setSelected] = useState(0);
+  const [missing, setMissing] = useState<string[]>([]);
+  const slash = slashQuery(draft.text, caret);
+  const matches = slash ? filterQuickReplies(replies, slash.query) : [];
+  const setText = (text: string, at: number): void => {
+    store.dispatch({ type: 'draft', conversationId: c.id, draft: { text } });
+    setCaret(at);
+    requestAnimationFrame(() => {
+      ref.current?.focus();
+      ref.current?.setSelectionRange(at, at);
+    });
+  };
+  // Expands the reply's variables on the server (which also counts the use) and puts it in place of "/query".
+  const pick = (r: { id: string }): void => {
+    if (!slash) return;
+    const { start } = slash;
+    void controller.api.useQuickReply(r.id, c.id).then(({ text, missing: gaps }) => {
+      const current = store.getState().drafts[c.id]?.text ?? '';
+      const out = insertQuickReply(current, start, Math.min(caret, current.length), text);
+      setMissing(gaps);
+      setText(out.text, out.caret);
+      reloadReplies();
+    }, controller.report);
+  };
+  const insertAnswer = (text: string): void => {
+    const current = store.getState().drafts[c.id]?.text ?? '';
+    const next = current.trim() ? `${current.trimEnd()}\n${text}` : text;
+    setText(next, next.length);
+  };
   useEffect(() => {
     if (canWrite) ref.current?.focus();
   }, [c.id, canWrite]);
@@ -168,6 +203,8 @@ function Composer({ view }: { view: ConversationView }): JSX.Element {
   const setInternal = (value: boolean): void => store.dispatch({ type: 'draft', conversationId: c.id, draft: { internal: value } });
   return (
     <form class={`composer ${internal ? 'composer-note' : ''}`} onSubmit={(e) => { e.preventDefault(); send(); }}>
+      {mine && <AssistBar conversation={c} onInsert={insertAnswer} />}
+      {slash && <QuickReplyMenu items={replies} query={slash.query} selected={Math.min(selected, Math.max(0, matches.length - 1))} onPick={pick} />}
       <div class="composer-modes" role="radiogroup" aria-label={t('composer.label')}>
         <button type="button" role="radio" aria-checked={!internal} disabled={!mine} class={`mode ${!internal ? 'mode-on' : ''}`} onClick={() => setInternal(false)}>
           {t('composer.label')}
@@ -188,10 +225,28 @@ function Composer({ view }: { view: ConversationView }): JSX.Element {
         placeholder={internal ? t('composer.notePlaceholder') : t('composer.placeholder')}
         onInput={(e) => {
           const text = (e.currentTarget as HTMLTextAreaElement).value;
+          setCaret((e.currentTarget as HTMLTextAreaElement).selectionStart ?? text.length);
+          setSelected(0);
+          if (missing.length) setMissing([]);
           store.dispatch({ type: 'draft', conversationId: c.id, draft: { text } });
           if (!internal) controller.typing(c.id, text.length > 0);
         }}
+        onKeyUp={(e) => setCaret((e.currentTarget as HTMLTextAreaElement).selectionStart ?? 0)}
+        onClick={(e) => setCaret((e.currentTarget as HTMLTextAreaElement).selectionStart ?? 0)}
         onKeyDown={(e) => {
+          // In the quick-reply menu: ↑/↓ move, Enter or Tab picks, Esc closes.
+          if (slash && matches.length > 0 && !e.isComposing) {
+            if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+              e.preventDefault();
+              setSelected((i) => (i + (e.key === 'ArrowDown' ? 1 : matches.length - 1)) % matches.length);
+              return;
+            }
+            if (e.key === 'Enter' || e.key === 'Tab') {
+              e.preventDefault();
+              pick(matches[Math.min(selected, matches.length - 1)]!);
+              return;
+            }
+          }
           if (e.key !== 'Enter' || e.isComposing) return;
           // Enter sends, Shift+Enter is a new line, Ctrl/Cmd+Enter always sends.
           if (e.shiftKey && !(e.ctrlKey || e.metaKey)) return;
@@ -200,7 +255,7 @@ function Composer({ view }: { view: ConversationView }): JSX.Element {
         }}
       />
       <div class="composer-foot">
-        <span class="muted small hint">Enter ↵ · Shift+Enter ⏎ · Ctrl/⌘+Enter</span>
+        <span class="muted small hint">{missing.length ? <span class="wait-warn">{t('ws.qr.missing', { vars: missing.map((v) => `{${v}}`).join(', ') })}</span> : <>{t('ws.qr.hint')} · Enter ↵ · Shift+Enter ⏎</>}</span>
         <button type="submit" class={`btn ${internal ? 'btn-note' : 'btn-primary'}`} disabled={draft.text.trim() === ''}>
           <SendIcon size={15} />
           {internal ? t('composer.sendNote') : t('composer.send')}

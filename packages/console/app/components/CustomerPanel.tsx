@@ -4,6 +4,7 @@ import { useConsole, useConsoleState } from '../hooks.js';
 import { type MessageKey, formatTime, isMessageKey } from '../i18n.js';
 import { Avatar, Channel, customerName, useChannelName, usePageName } from './common.js';
 import { CheckIcon, CloseIcon, PageIcon, TagIcon } from './icons.js';
+import { Customer360 } from './Workspace.js';
 
 /** The customer panel of the active conversation. */
 export function CustomerPanel({ onClose, onOpen }: { onClose: () => void; onOpen: (id: string) => void }): JSX.Element | null {
@@ -29,6 +30,13 @@ export function CustomerPanel({ onClose, onOpen }: { onClose: () => void; onOpen
           <CloseIcon size={16} />
         </button>
       </header>
+      <Customer360 onOpen={onOpen} fallback={<Basic />} />
+    </aside>
+  );
+
+  function Basic(): JSX.Element {
+  return (
+    <>
       <div class="customer-card">
         <Avatar id={c.contactId} name={name} size={56} />
         <div class="customer-name">{name}</div>
@@ -105,6 +113,7 @@ export function CustomerPanel({ onClose, onOpen }: { onClose: () => void; onOpen
           </ul>
         )}
       </section>
-    </aside>
+    </>
   );
+  }
 }

@@ -50,7 +50,7 @@ function Row({ view, active, onOpen }: { view: ConversationView; active: boolean
 const PRESENCES: Presence[] = ['online', 'away', 'offline'];
 
 /** The sidebar. `onOpen` opens a conversation (and, on phones, shows it). */
-export function Sidebar({ onOpen }: { onOpen: (id: string) => void }): JSX.Element {
+export function Sidebar({ onOpen, onSupervise }: { onOpen: (id: string) => void; onSupervise: () => void }): JSX.Element {
   const { t, controller, store, locale, setLocale } = useConsole();
   const state = useConsoleState();
   const me = state.me!;
@@ -117,6 +117,11 @@ export function Sidebar({ onOpen }: { onOpen: (id: string) => void }): JSX.Eleme
         )}
       </div>
       <footer class="sidebar-foot">
+        {isSupervisor(me) && (
+          <button type="button" class="link sup-link" onClick={onSupervise}>
+            {t('ws.sup.open')}
+          </button>
+        )}
         <button type="button" class="link" onClick={() => setLocale(locale === 'zh' ? 'en' : 'zh')} aria-label={t('lang.label')} lang={locale === 'zh' ? 'en' : 'zh'}>
           {t('lang.switch')}
         </button>

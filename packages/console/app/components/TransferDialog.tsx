@@ -3,6 +3,7 @@ import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useConsole, useConsoleState } from '../hooks.js';
 import type { MessageKey } from '../i18n.js';
+import type { TransferTargets } from '../protocol.js';
 import { Avatar } from './common.js';
 import { CloseIcon } from './icons.js';
 
@@ -14,7 +15,13 @@ export function TransferDialog({ conversationId, onClose }: { conversationId: st
   const [note, setNote] = useState('');
   const [busy, setBusy] = useState(false);
   const ref = useRef<HTMLDivElement>(null);
-  const agents = state.agents.filter((a) => a.id !== state.me?.id);
+  // With @kefu/plugin-workspace: live loads and free seats per agent and team; else the agent list.
+  const [targets, setTargets] = useState<TransferTargets>();
+  useEffect(() => {
+    void controller.api.transferTargets().then(setTargets, () => undefined);
+  }, []);
+  const agents = targets?.agents ?? state.agents.filter((a) => a.id !== state.me?.id);
+  const teams = targets?.teams ?? state.teams.map((team) => ({ ...team, members: undefined, online: undefined, free: undefined }));
   useEffect(() => {
     const previous = document.activeElement as HTMLElement | null;
     ref.current?.querySelector<HTMLElement>('input, textarea, button')?.focus();
@@ -39,7 +46,7 @@ export function TransferDialog({ conversationId, onClose }: { conversationId: st
               <CloseIcon size={16} />
             </button>
           </header>
-          {agents.length === 0 && state.teams.length === 0 && <p class="muted">{t('transfer.none')}</p>}
+          {agents.length === 0 && teams.length === 0 && <p class="muted">{t('transfer.none')}</p>}
           {agents.length > 0 && (
             <fieldset>
               <legend>{t('transfer.agent')}</legend>
@@ -60,6 +67,7 @@ export function TransferDialog({ conversationId, onClose }: { conversationId: st
                         <span class="load" title={t('transfer.load', { load: a.load, capacity: a.capacity })}>
                           <span class="load-bar"><span style={{ width: `${Math.min(100, (a.load / Math.max(1, a.capacity)) * 100)}%` }} /></span>
                           <span class="small">{full ? t('transfer.full') : t('transfer.load', { load: a.load, capacity: a.capacity })}</span>
+                          {!full && <span class="small free">{t('ws.transfer.free', { n: a.capacity - a.load })}</span>}
                         </span>
                       </label>
                     </li>
@@ -68,15 +76,18 @@ export function TransferDialog({ conversationId, onClose }: { conversationId: st
               </ul>
             </fieldset>
           )}
-          {state.teams.length > 0 && (
+          {teams.length > 0 && (
             <fieldset>
               <legend>{t('transfer.team')}</legend>
               <ul class="choices">
-                {state.teams.map((team) => (
+                {teams.map((team) => (
                   <li key={team.id}>
                     <label class="choice">
                       <input type="radio" name="target" value={`team:${team.id}`} checked={target === `team:${team.id}`} onChange={() => setTarget(`team:${team.id}`)} />
-                      <span class="choice-main">{team.name}</span>
+                      <span class="choice-main">
+                        <span>{team.name}</span>
+                        {team.online !== undefined && <span class="muted small">{t('ws.transfer.teamFree', { online: team.online, free: team.free ?? 0 })}</span>}
+                      </span>
                     </label>
                   </li>
                 ))}

@@ -1,0 +1,159 @@
+import { Bm25Index, type Bm25Options } from './bm25.js';
+import { isHandoffRequest } from './handoff.js';
+import { type Intent, type IntentRule, detectIntent } from './intents.js';
+import { type Sentiment, type SentimentAnalyzer, type SentimentOptions, createSentimentAnalyzer } from './sentiment.js';
+import { type Tokenizer, type TokenizerOptions, createTokenizer } from './tokenize.js';
+import { DEFAULT_OUT_OF_SCOPE } from './out-of-scope.js';
+import type { KbEntry } from './types.js';
+
+/** Confidence thresholds: at or above `answer` the bot answers, at or above `suggest` it offers "did you mean". */
+export interface Thresholds {
+  answer: number;
+  suggest: number;
+}
+
+/** The defaults, chosen on `eval/tune.jsonl` (see docs/bot.md). */
+export const DEFAULT_THRESHOLDS: Thresholds = { answer: 0.5, suggest: 0.4 };
+
+/** The bot's top decision for one message. */
+export type Decision = 'answer' | 'suggest' | 'fallback' | 'handoff';
+
+/** Why the understanding asks for a person. */
+export type UnderstandingHandoffReason = 'explicit' | 'negative_sentiment';
+
+/** A candidate entry with its confidence. */
+export interface Candidate {
+  entry: KbEntry;
+  confidence: number;
+  score: number;
+}
+
+/** Everything the bot understood about one message. */
+export interface Understanding {
+  decision: Decision;
+  /** The answering entry (decision `answer`). */
+  entry?: KbEntry;
+  /** Confidence of the best candidate, 0–1. */
+  confidence: number;
+  /** Best candidates, best first (up to 3 for suggestions). */
+  candidates: Candidate[];
+  intent?: Intent;
+  sentiment: Sentiment;
+  handoffReason?: UnderstandingHandoffReason;
+  /** `zh` or `en`, from the characters of the message. */
+  locale: 'zh' | 'en';
+}
+
+/** Options of {@link createUnderstander}. */
+export interface UnderstanderOptions {
+  thresholds?: Partial<Thresholds>;
+  tokenizer?: Tokenizer | TokenizerOptions;
+  sentiment?: SentimentAnalyzer | SentimentOptions;
+  intentRules?: IntentRule[];
+  bm25?: Bm25Options;
+  /** Off-topic questions that must fall back; `false` indexes none. Default {@link DEFAULT_OUT_OF_SCOPE}. */
+  outOfScope?: readonly string[] | false;
+  /** Treat angry messages as a request for a person. Default true. */
+  handoffOnAnger?: boolean;
+}
+
+/** Per-question context. */
+export interface UnderstandContext {
+  /** Only entries available on this channel answer. */
+  channel?: string;
+}
+
+/** Understands questions against one knowledge base. Immutable: a new knowledge base means a new understander. */
+export interface Understander {
+  readonly entries: readonly KbEntry[];
+  readonly thresholds: Thresholds;
+  readonly tokenizer: Tokenizer;
+  understand(text: string, context?: UnderstandContext): Understanding;
+  /** The best `limit` entries for a text, whatever their confidence (agent assist). */
+  search(text: string, limit?: number, context?: UnderstandContext): Candidate[];
+}
+
+let sharedTokenizer: Tokenizer | undefined;
+let sharedSentiment: SentimentAnalyzer | undefined;
+
+/** Detects the language of a message: Chinese when Chinese characters carry a fair share of it. */
+export function detectLocale(text: string): 'zh' | 'en' {
+  const cjk = (text.match(/[\u3400-\u9fff]/g) ?? []).length;
+  const latinWords = (text.match(/[a-zA-Z]+/g) ?? []).length;
+  return cjk > 0 && cjk * 2 >= latinWords ? 'zh' : latinWords > 0 ? 'en' : 'zh';
+}
+
+/**
+ * Builds the understanding of a knowledge base: an inverted BM25 index over every question and
+ * similar question, plus handoff detection, sentiment and intents. The CLI's `bot eval` and the
+ * plugin both call this, so the figures in docs/bot.md are the bot's own.
+ */
+export function createUnderstander(entries: readonly KbEntry[], options: UnderstanderOptions = {}): Understander {
+  const tokenizer =
+    options.tokenizer && 'tokenize' in options.tokenizer
+      ? options.tokenizer
+      : options.tokenizer
+        ? createTokenizer(options.tokenizer)
+        : (sharedTokenizer ??= createTokenizer());
+  const sentiment =
+    options.sentiment && 'analyze' in options.sentiment
+      ? options.sentiment
+      : options.sentiment
+        ? createSentimentAnalyzer(options.sentiment)
+        : (sharedSentiment ??= createSentimentAnalyzer());
+  const thresholds: Thresholds = { ...DEFAULT_THRESHOLDS, ...options.thresholds };
+  const active = entries.filter((e) => e.enabled !== false);
+  const questions: Array<{ entry: number; text: string }> = [];
+  active.forEach((e, i) => {
+    questions.push({ entry: i, text: e.question });
+    for (const s of e.similar ?? []) questions.push({ entry: i, text: s });
+  });
+  // Off-topic questions form one more entry, past the end of `active`; it never answers.
+  const outOfScope = active.length;
+  for (const text of options.outOfScope === false ? [] : (options.outOfScope ?? DEFAULT_OUT_OF_SCOPE)) questions.push({ entry: outOfScope, text });
+  const index = new Bm25Index(tokenizer, questions, options.bm25);
+  const handoffOnAnger = options.handoffOnAnger ?? true;
+
+  const rank = (text: string, limit: number, context: UnderstandContext): { candidates: Candidate[]; offTopic: number } => {
+    const hits = index.search(tokenizer.tokenize(text), limit * 3 + 1);
+    const out: Candidate[] = [];
+    let offTopic = 0;
+    for (const hit of hits) {
+      if (hit.entry === outOfScope) {
+        offTopic = Math.max(offTopic, hit.confidence);
+        continue;
+      }
+      const entry = active[hit.entry]!;
+      if (context.channel && entry.channels?.length && !entry.channels.includes(context.channel)) continue;
+      out.push({ entry, confidence: hit.confidence, score: hit.score });
+      if (out.length >= limit) break;
+    }
+    // Rank by confidence among the BM25 shortlist: it accounts for what the question leaves unmatched.
+    return { candidates: out.sort((a, b) => b.confidence - a.confidence || b.score - a.score), offTopic };
+  };
+  const search = (text: string, limit = 3, context: UnderstandContext = {}): Candidate[] => rank(text, limit, context).candidates;
+
+  return {
+    entries: active,
+    thresholds,
+    tokenizer,
+    search,
+    understand(text, context = {}) {
+      const mood = sentiment.analyze(text);
+      const locale = detectLocale(text);
+      const intent = detectIntent(text, options.intentRules);
+      const base = { sentiment: mood, locale, ...(intent ? { intent } : {}) };
+      if (isHandoffRequest(text)) return { decision: 'handoff', handoffReason: 'explicit', confidence: 1, candidates: [], ...base };
+      if (handoffOnAnger && mood.angry) return { decision: 'handoff', handoffReason: 'negative_sentiment', confidence: 1, candidates: [], ...base };
+      const { candidates, offTopic } = rank(text, 3, context);
+      const top = candidates[0];
+      const confidence = top?.confidence ?? 0;
+      if (offTopic > confidence) return { decision: 'fallback', confidence, candidates, ...base };
+      if (top && confidence >= thresholds.answer) return { decision: 'answer', entry: top.entry, confidence, candidates, ...base };
+      if (top && confidence >= thresholds.suggest) {
+        return { decision: 'suggest', confidence, candidates: candidates.filter((c) => c.confidence >= thresholds.suggest * 0.6), ...base };
+      }
+      return { decision: 'fallback', confidence, candidates, ...base };
+    },
+  };
+}

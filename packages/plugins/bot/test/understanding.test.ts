@@ -1,0 +1,147 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  Bm25Index,
+  bigramSegmenter,
+  createSentimentAnalyzer,
+  createTokenizer,
+  createUnderstander,
+  defaultSegmenter,
+  detectIntent,
+  detectLocale,
+  isHandoffRequest,
+  normalize,
+} from '../src/index.js';
+import { KB } from './fixtures/kb.js';
+
+describe('normalize', () => {
+  it('folds full width, case, traditional characters and punctuation', () => {
+    expect(normalize('ＡＢＣ１２３！')).toBe('abc123');
+    expect(normalize('我的貨什麼時候發？')).toBe('我的货什么时候发');
+    expect(normalize('11.11 預售, OK?')).toBe('11.11 预售 ok');
+  });
+});
+
+describe('tokenizer', () => {
+  const tokenizer = createTokenizer();
+  it('loads jieba', () => {
+    expect(defaultSegmenter().kind).toBe('jieba');
+  });
+  it('maps synonyms across languages onto one term', () => {
+    const a = tokenizer.tokenize('我的包裹到哪了').words;
+    const b = tokenizer.tokenize('where is my parcel').words;
+    const c = tokenizer.tokenize('我的 package 在哪').words;
+    expect(a).toContain('快递');
+    expect(b).toContain('快递');
+    expect(c).toContain('快递');
+    expect(tokenizer.tokenize('我要退钱').words).toContain('退款');
+    expect(tokenizer.tokenize('invoice please').words).toContain('发票');
+  });
+  it('rewrites common typos', () => {
+    expect(tokenizer.tokenize('怎么开发漂').words).toContain('发票');
+  });
+  it('falls back to character bigrams when jieba is unavailable', () => {
+    const t = createTokenizer({ segmenter: bigramSegmenter });
+    expect(t.segmenter.kind).toBe('bigram');
+    expect(t.tokenize('运费怎么算').words).toEqual(['运费', '费怎', '怎么', '么算']);
+    const u = createUnderstander(KB, { tokenizer: t });
+    expect(u.understand('运费怎么算').entry?.id).toBe('ship-fee');
+  });
+});
+
+describe('handoff requests', () => {
+  it.each(['人工', '转人工', '我要找人工客服', '真人', 'human', 'agent', 'real person please', 'talk to a human', 'connect me to an agent', '叫你们经理出来', '别跟我机器人说话', '有没有活人啊'])('"%s" asks for a person', (q) => {
+    expect(isHandoffRequest(q)).toBe(true);
+  });
+  it.each(['人工客服几点上班', '不用转人工了', 'agents hours?', '客服电话是多少', 'i dont need a human', '你是机器人吗', 'when can i talk to customer service'])('"%s" does not', (q) => {
+    expect(isHandoffRequest(q)).toBe(false);
+  });
+});
+
+describe('sentiment', () => {
+  const analyzer = createSentimentAnalyzer();
+  it('handles negation and intensifiers', () => {
+    expect(analyzer.analyze('我很满意').label).toBe('positive');
+    expect(analyzer.analyze('我不满意').label).toBe('negative');
+    expect(analyzer.analyze('not bad at all').score).toBeGreaterThan(0);
+    expect(analyzer.analyze('生气').score).toBeGreaterThan(analyzer.analyze('非常生气').score);
+    expect(analyzer.analyze('还不发货，垃圾商家').angry).toBe(true);
+  });
+  it('is at least 85 % right on the labelled set (eval/sentiment.jsonl)', () => {
+    const cases = readFileSync(new URL('../eval/sentiment.jsonl', import.meta.url), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { text: string; label: string });
+    expect(cases.length).toBeGreaterThanOrEqual(60);
+    const right = cases.filter((c) => analyzer.analyze(c.text).label === c.label).length;
+    expect(right / cases.length).toBeGreaterThanOrEqual(0.85);
+  });
+});
+
+describe('intents', () => {
+  it('detects each business intent with its slots', () => {
+    expect(detectIntent('我的快递到哪了 订单号 2026111100123')).toEqual({ name: 'logistics', slots: { orderId: '2026111100123' } });
+    expect(detectIntent('where is my parcel?')?.name).toBe('logistics');
+    expect(detectIntent('订单发货了吗')?.name).toBe('order_status');
+    expect(detectIntent('我要退款')?.name).toBe('refund');
+    expect(detectIntent('I want my money back')?.name).toBe('refund');
+    expect(detectIntent('开个增值税专票')).toEqual({ name: 'invoice', slots: { invoiceKind: 'vat' } });
+    expect(detectIntent('invoice please')?.slots.invoiceKind).toBe('normal');
+    expect(detectIntent('地址填错了，改成上海市浦东新区1号')).toEqual({ name: 'change_address', slots: { address: '上海市浦东新区1号' } });
+    const rec = detectIntent('推荐一款300元以内的耳机');
+    expect(rec?.name).toBe('recommend');
+    expect(rec?.slots.budget).toBe(300);
+    expect(detectIntent('你好')).toBeUndefined();
+  });
+});
+
+describe('understanding', () => {
+  const u = createUnderstander(KB);
+  it('answers, suggests or falls back by confidence', () => {
+    const answer = u.understand('包邮吗？');
+    expect(answer.decision).toBe('answer');
+    expect(answer.entry?.id).toBe('ship-fee');
+    expect(answer.confidence).toBeGreaterThanOrEqual(u.thresholds.answer);
+    expect(u.understand('Is shipping free').entry?.id).toBe('ship-fee');
+    expect(u.understand('今天天气怎么样').decision).toBe('fallback');
+    expect(u.understand('转人工').decision).toBe('handoff');
+    expect(u.understand('你们这些骗子，垃圾服务').handoffReason).toBe('negative_sentiment');
+  });
+  it('suggests the top entries between the thresholds', () => {
+    const strict = createUnderstander(KB, { thresholds: { answer: 0.99, suggest: 0.2 } });
+    const r = strict.understand('发票怎么弄 公司用');
+    expect(r.decision).toBe('suggest');
+    expect(r.candidates[0]?.entry.id).toMatch(/^invoice-/);
+    expect(r.candidates.length).toBeLessThanOrEqual(3);
+  });
+  it('never answers with disabled entries or entries of other channels', () => {
+    expect(u.understand('会员日是哪天').entry?.id).not.toBe('disabled');
+    expect(u.understand('公众号怎么关注', { channel: 'web' }).entry?.id).not.toBe('wechat-only');
+    expect(u.understand('公众号怎么关注', { channel: 'wechat' }).entry?.id).toBe('wechat-only');
+  });
+  it('falls back when an off-topic question matches better than any entry', () => {
+    const without = createUnderstander(KB, { outOfScope: false });
+    expect(without.understand('怎么选股票').decision).not.toBe('fallback');
+    const withList = createUnderstander(KB, { outOfScope: ['怎么选股票'] });
+    const r = withList.understand('怎么选股票');
+    expect(r.decision).toBe('fallback');
+    expect(r.candidates.every((c) => KB.includes(c.entry))).toBe(true);
+    expect(withList.understand('尺码怎么选').entry?.id).toBe('size-chart');
+  });
+  it('detects the locale of a message', () => {
+    expect(detectLocale('where is my parcel')).toBe('en');
+    expect(detectLocale('我的 refund 呢')).toBe('zh');
+  });
+});
+
+describe('inverted index', () => {
+  it('finds the right entry among 10,000', () => {
+    const tokenizer = createTokenizer();
+    const questions = Array.from({ length: 10_000 }, (_, i) => ({ entry: i, text: `商品编号 sku${i} 的颜色 尺码 库存 问题` }));
+    questions.push({ entry: 10_000, text: '增值税专用发票怎么开' });
+    const index = new Bm25Index(tokenizer, questions);
+    const hits = index.search(tokenizer.tokenize('sku4242 有库存吗'), 3);
+    expect(hits[0]?.entry).toBe(4242);
+    expect(index.search(tokenizer.tokenize('专用发票'), 1)[0]?.entry).toBe(10_000);
+  });
+});
