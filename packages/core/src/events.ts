@@ -38,6 +38,8 @@ export interface KefuEvents {
   /** `source` was merged into `target`. */
   'contact.merged': { target: Contact; source: Contact; reason: string };
   'agent.presence_changed': { agent: Agent; previous: Presence };
+  /** A customer started or stopped typing (channels that report it; servers relay it to agents). */
+  'customer.typing': { conversation: Conversation; on: boolean };
   'routing.decided': { conversation: Conversation; decision: RoutingDecision };
   /** The queue of a tenant changed (positions and estimates may have moved). */
   'queue.changed': { tenantId: string };
@@ -71,6 +73,7 @@ export const Events = {
   ContactUpdated: 'contact.updated',
   ContactMerged: 'contact.merged',
   AgentPresenceChanged: 'agent.presence_changed',
+  CustomerTyping: 'customer.typing',
   RoutingDecided: 'routing.decided',
   QueueChanged: 'queue.changed',
   ContactSplit: 'contact.split',

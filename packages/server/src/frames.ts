@@ -1,16 +1,6 @@
 import type { Agent, Conversation, KefuEvents, Presence } from '@kefu/core';
 import type { PublicMessage } from './api.js';
 
-declare module '@kefu/core' {
-  interface KefuEvents {
-    /**
-     * A customer started or stopped typing. The web adapter emits it (and declares it the same
-     * way); the server relays it to agent sockets as the `typing` event.
-     */
-    'customer.typing': { conversation: Conversation; on: boolean };
-  }
-}
-
 /** The app events relayed to agent sockets (as `event` frames with the same name). */
 export const agentSocketEvents = [
   'message.received',

@@ -20,7 +20,13 @@ const REQUEST_PATTERNS: RegExp[] = [
   /\bnot (a|an|the)? ?(bot|robot|machine)\b/,
 ];
 // Questions about when people are available are questions, not requests ("when can I talk to an agent").
-const ABOUT_HOURS = [/(几点|什么时候|啥时候|时间|上班|下班)/, /\b(when|what time|hours|opening)\b/];
+const ABOUT_HOURS = [
+  /(几点|什么时候|啥时候|时间|上班|下班|24小时)/,
+  // "晚上还有人工客服吗" asks whether people work evenings; "等了一晚上 转人工" is a request.
+  /(晚上|夜里|夜间|半夜|凌晨|周末|节假日|假期|过年).{0,4}(还有|有没有|有)(人工|客服|真人)/,
+  /\b(when|what time|hours|opening)\b/,
+  /\b(tonight|at night|weekends?|holidays?)\b.{0,20}\?|\b(is|are) (there|anyone|someone)\b.{0,30}\b(tonight|at night|weekends?|holidays?)\b/,
+];
 const NEGATED = [/(不用|不要|不需要|无需|别)(转|找)?(人工|真人)/, /\b(dont|do not|no need to|no) (need )?(a |an )?(human|agent|person)/];
 // Whole messages that are a request on their own once fillers are stripped.
 const BARE = new Set(['人工', '人工客服', '人工服务', '真人', '真人客服', '客服', '转人工', '转人工客服', '人工人工', '人工人工人工', 'human', 'agent', 'person', 'a human', 'an agent', 'real person', 'live agent', 'human agent', 'representative', 'operator', 'customer service', 'staff', '活人', '人呢']);

@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 export * from './commerce.js';
+export * from './shop.js';
 export * from './errors.js';
 export * from './evaluate.js';
 export * from './handoff.js';

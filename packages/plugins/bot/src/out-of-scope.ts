@@ -12,5 +12,7 @@ export const DEFAULT_OUT_OF_SCOPE: readonly string[] = [
   'weather today', 'will it rain tomorrow', 'current time', 'what day is it today', 'say something funny', 'tell me a story', 'sing a song',
   'what is your name', 'are you young or old', 'do you like me', 'latest news', 'stock price', 'bitcoin price', 'solve this math problem', 'what is 2 plus 2',
   'help with my homework', 'write some code', 'write a poem', 'translate this', 'recommend a movie', 'recommend a book', 'good restaurants nearby',
+  '彩票号码', '推荐旅游景点', '哪种编程语言最好', '房贷怎么算', '今天星期几', '最近有什么新闻', '你喜欢什么颜色', '公司在哪里上市',
+  'lottery numbers', 'best programming language', 'hello world program', 'mortgage calculator', 'travel destinations',
   'how to lose weight', 'philosophy question', 'who won the game', 'book a flight', 'book a hotel', 'capital of a country',
 ];

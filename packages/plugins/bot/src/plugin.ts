@@ -1,5 +1,6 @@
 import type { Card, Contact, Conversation, EntryContext, HandoffRequest, KefuApp, Message, Part, PipelineContext, Plugin } from '@kefu/core';
-import { type BotCommerce, isBotCommerce, logisticsCard, productsCard, refundCard } from './commerce.js';
+import { type BotCommerce, isBotCommerce } from './commerce.js';
+import { type CommerceCards, type CommerceQuery, botCommerceCards, isShopCommerce, shopCommerceCards } from './shop.js';
 import { type BusinessHours, describeHours, isOpen, validateBusinessHours } from './hours.js';
 import { type KnowledgeBase, KB_NAMESPACE, createKnowledgeBase } from './knowledge-base.js';
 import { pickAnswer } from './kb.js';
@@ -200,11 +201,13 @@ export function createBotPlugin(options: BotPluginOptions = {}): Plugin {
       });
       if (segmenterLoadError()) app.logger.warn({ err: segmenterLoadError() }, '@node-rs/jieba did not load; the bot segments Chinese with character bigrams');
       const llm = options.llm === false ? undefined : (options.llm ?? llmProviderFromEnv());
-      const commerce = (): BotCommerce | undefined => {
-        if (options.commerce) return options.commerce;
+      // Resolved per message: the commerce and cards plugins may be installed after the bot.
+      const commerce = (): CommerceCards | undefined => {
+        if (options.commerce) return botCommerceCards(options.commerce);
         if (!app.hasService('commerce')) return undefined;
-        const service = (app.services as unknown as Record<string, unknown>).commerce;
-        return isBotCommerce(service) ? service : undefined;
+        const service: unknown = app.services.commerce;
+        if (isShopCommerce(service)) return shopCommerceCards(app, service);
+        return isBotCommerce(service) ? botCommerceCards(service) : undefined;
       };
 
       const sessionOf = async (conversationId: string): Promise<Session> => (await app.store.kvGet<Session>(SESSION_NAMESPACE, conversationId)) ?? { unanswered: 0, answered: 0 };
@@ -245,6 +248,29 @@ export function createBotPlugin(options: BotPluginOptions = {}): Plugin {
         topQuestions,
       };
       app.provide('bot', service);
+
+      // "Guess what you want to ask" for the widget: public, read-only, the same list the greeting card uses.
+      app.httpRoute({
+        method: 'GET',
+        path: '/api/v1/bot/top-questions',
+        auth: 'public',
+        tag: name,
+        summary: 'Top questions for an entry page (product → pre-sale, order → after-sale), most asked first',
+        responseSchema: {
+          type: 'object',
+          properties: { questions: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, question: { type: 'string' } }, required: ['id', 'question'] } } },
+          required: ['questions'],
+        },
+        async handler(request) {
+          const params = new URL(request.url).searchParams;
+          const pageType = params.get('pageType')?.slice(0, 32) || undefined;
+          const locale: 'zh' | 'en' = params.get('locale')?.toLowerCase().startsWith('en') ? 'en' : 'zh';
+          const limitParam = Number(params.get('limit') ?? 10);
+          const limit = Number.isInteger(limitParam) ? Math.min(20, Math.max(1, limitParam)) : 10;
+          const questions = topQuestions(pageType ? { pageType } : undefined, limit).map((e) => ({ id: e.id, question: questionFor(e, locale) }));
+          return new Response(JSON.stringify({ questions }), { status: 200, headers: { 'content-type': 'application/json', 'cache-control': 'public, max-age=60' } });
+        },
+      });
 
       const suggestionsCard = (title: string, entries: KbEntry[], locale: 'zh' | 'en'): Card => ({
         kind: 'suggestions',
@@ -310,27 +336,26 @@ export function createBotPlugin(options: BotPluginOptions = {}): Plugin {
       };
 
       /** Commerce-backed answers; true when one was sent. */
-      const answerWithCommerce = async (ctx: PipelineContext, u: Understanding, locale: 'zh' | 'en'): Promise<boolean> => {
+      const answerWithCommerce = async (ctx: PipelineContext, u: Understanding, text: string, locale: 'zh' | 'en'): Promise<boolean> => {
         const source = commerce();
         const intent = u.intent;
         if (!source || !intent) return false;
         // A precise knowledge-base answer about something else wins ("退货运费谁出" mentions 退货 but asks about postage).
         if (u.decision === 'answer' && u.entry?.intent !== intent.name) return false;
-        const contact: Contact = ctx.contact;
+        const query: CommerceQuery = { text, ...intent.slots, ...(ctx.conversation.entry?.productId ? { productId: ctx.conversation.entry.productId } : {}) };
         try {
-          if (intent.name === 'logistics' || intent.name === 'order_status') {
-            const found = await source.latestShippedOrder(contact, intent.slots.orderId ? { orderId: intent.slots.orderId } : {});
-            if (!found?.logistics) return false;
-            await reply(ctx, [{ type: 'card', card: logisticsCard(found.order, found.logistics, locale) }], { intent: intent.name });
-          } else if (intent.name === 'refund') {
-            const orders = await source.refundableOrders(contact);
-            if (orders.length === 0) return false;
-            await reply(ctx, [{ type: 'card', card: refundCard(orders, locale) }], { intent: intent.name });
-          } else if (intent.name === 'recommend') {
-            const products = await source.recommend(contact, { ...intent.slots, ...(ctx.conversation.entry?.productId ? { productId: ctx.conversation.entry.productId } : {}), limit: 4 });
-            if (products.length === 0) return false;
-            await reply(ctx, [{ type: 'card', card: productsCard(products, locale) }], { intent: intent.name });
-          } else return false;
+          const card =
+            intent.name === 'logistics' || intent.name === 'order_status'
+              ? await source.logistics(ctx.contact, query, locale)
+              : intent.name === 'refund'
+                ? await source.refund(ctx.contact, query, locale)
+                : intent.name === 'recommend'
+                  ? await source.recommend(ctx.contact, query, locale)
+                  : undefined;
+          if (!card) return false;
+          // The cards plugin signs the card's buttons (refund, ask an agent) for this conversation.
+          if (app.hasService('cards')) await app.services.cards.send(ctx.conversation.id, card, { author: { role: 'bot', id: name }, tenantId: ctx.conversation.tenantId });
+          else await reply(ctx, [{ type: 'card', card }], { intent: intent.name });
         } catch (error) {
           // Commerce being down must not leave the customer without an answer: fall back to the KB.
           app.logger.warn({ err: error, intent: intent.name }, 'commerce lookup failed; answering from the knowledge base');
@@ -390,7 +415,14 @@ export function createBotPlugin(options: BotPluginOptions = {}): Plugin {
 
         const session = await sessionOf(conversation.id);
         try {
-          if (options.humanTiers?.includes(ctx.contact.tier)) await handOff(ctx, u, 'tier', locale, session);
+          // The customer's own order data answers at once, whatever the tier: a VIP asking where the
+          // parcel is gets the logistics card now instead of waiting in the queue for it.
+          const selfServed = u.decision !== 'handoff' && !session.awaitingMessage && (await answerWithCommerce(ctx, u, text, locale));
+          if (selfServed) {
+            ctx.claim(name);
+            session.unanswered = 0;
+            session.answered++;
+          } else if (options.humanTiers?.includes(ctx.contact.tier)) await handOff(ctx, u, 'tier', locale, session);
           else if (u.decision === 'handoff') await handOff(ctx, u, u.handoffReason ?? 'explicit', locale, session);
           else if (u.intent && options.handoffIntents?.includes(u.intent.name)) await handOff(ctx, u, 'intent', locale, session);
           else if (session.awaitingMessage && u.decision !== 'answer') {
@@ -398,10 +430,6 @@ export function createBotPlugin(options: BotPluginOptions = {}): Plugin {
               await reply(ctx, messages[locale].leavePrompt);
               ctx.claim(name);
             } else await handOff(ctx, u, 'left_message', locale, session);
-          } else if (await answerWithCommerce(ctx, u, locale)) {
-            ctx.claim(name);
-            session.unanswered = 0;
-            session.answered++;
           } else if (u.decision === 'answer' && u.entry) {
             const picked = pickAnswer(u.entry, audience);
             let answerText = picked.text;

@@ -126,6 +126,10 @@ export const DEFAULT_PHRASES: ReadonlyArray<readonly [string, string]> = [
   ['how long', '多久'],
   ['how many days', '多久'],
   ['wheres', 'where'],
+  // "us" is an English stop word; the country is not.
+  ['the us', 'usa'],
+  ['the u s', 'usa'],
+  ['the states', 'usa'],
   ['how much', '多少钱'],
   ['free shipping', '包邮'],
   ['cash on delivery', '货到付款'],

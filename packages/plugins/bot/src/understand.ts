@@ -10,10 +10,15 @@ import type { KbEntry } from './types.js';
 export interface Thresholds {
   answer: number;
   suggest: number;
+  /**
+   * In the suggest band, answer anyway when the best entry leads the runner-up by at least this
+   * much confidence: a clear winner is not a "did you mean" (a doubtful one is).
+   */
+  margin: number;
 }
 
 /** The defaults, chosen on `eval/tune.jsonl` (see docs/bot.md). */
-export const DEFAULT_THRESHOLDS: Thresholds = { answer: 0.5, suggest: 0.4 };
+export const DEFAULT_THRESHOLDS: Thresholds = { answer: 0.5, suggest: 0.4, margin: 0.05 };
 
 /** The bot's top decision for one message. */
 export type Decision = 'answer' | 'suggest' | 'fallback' | 'handoff';
@@ -149,7 +154,8 @@ export function createUnderstander(entries: readonly KbEntry[], options: Underst
       const top = candidates[0];
       const confidence = top?.confidence ?? 0;
       if (offTopic > confidence) return { decision: 'fallback', confidence, candidates, ...base };
-      if (top && confidence >= thresholds.answer) return { decision: 'answer', entry: top.entry, confidence, candidates, ...base };
+      const lead = confidence - (candidates[1]?.confidence ?? 0);
+      if (top && (confidence >= thresholds.answer || (confidence >= thresholds.suggest && lead >= thresholds.margin))) return { decision: 'answer', entry: top.entry, confidence, candidates, ...base };
       if (top && confidence >= thresholds.suggest) {
         return { decision: 'suggest', confidence, candidates: candidates.filter((c) => c.confidence >= thresholds.suggest * 0.6), ...base };
       }

@@ -64,7 +64,7 @@ describe('answers from the knowledge base', () => {
   });
 
   it('offers "did you mean" as a card with reply buttons, and a pressed button is answered', async () => {
-    const { app, adapter, of } = await start({ understanding: { thresholds: { answer: 0.99, suggest: 0.2 } }, unansweredLimit: 0 });
+    const { app, adapter, of } = await start({ understanding: { thresholds: { answer: 0.99, suggest: 0.2, margin: 1 } }, unansweredLimit: 0 });
     const r = await say(adapter, 'u1', '发票怎么弄 公司用');
     const [card] = await botMessages(app, r.conversation.id);
     const part = card?.parts[0];

@@ -11,6 +11,7 @@ import {
   detectLocale,
   isHandoffRequest,
   normalize,
+  type KbEntry,
 } from '../src/index.js';
 import { KB } from './fixtures/kb.js';
 
@@ -107,8 +108,22 @@ describe('understanding', () => {
     expect(u.understand('转人工').decision).toBe('handoff');
     expect(u.understand('你们这些骗子，垃圾服务').handoffReason).toBe('negative_sentiment');
   });
+  it('answers in the suggest band when the best entry clearly leads, and suggests when it does not', () => {
+    const lenient = createUnderstander(KB, { thresholds: { answer: 0.99, suggest: 0.2, margin: 0 } });
+    const r = lenient.understand('发票怎么弄 公司用');
+    expect(r.decision).toBe('answer');
+    expect(r.entry?.id).toMatch(/^invoice-/);
+    const close = createUnderstander(KB, { thresholds: { answer: 0.99, suggest: 0.2, margin: 0.99 } });
+    expect(close.understand('发票怎么弄 公司用').decision).toBe('suggest');
+  });
+  it('reads "ship to the us" as a country and evening-hours questions as questions', () => {
+    const u = createUnderstander(JSON.parse(readFileSync(new URL('../data/faq.json', import.meta.url), 'utf8')) as KbEntry[]);
+    expect(u.understand('can you ship to the US?').candidates[0]?.entry.id).toBe('ship-overseas');
+    expect(u.understand('晚上还有人工客服吗').decision).not.toBe('handoff');
+    expect(u.understand('等了一晚上了 给我转人工').decision).toBe('handoff');
+  });
   it('suggests the top entries between the thresholds', () => {
-    const strict = createUnderstander(KB, { thresholds: { answer: 0.99, suggest: 0.2 } });
+    const strict = createUnderstander(KB, { thresholds: { answer: 0.99, suggest: 0.2, margin: 1 } });
     const r = strict.understand('发票怎么弄 公司用');
     expect(r.decision).toBe('suggest');
     expect(r.candidates[0]?.entry.id).toMatch(/^invoice-/);
