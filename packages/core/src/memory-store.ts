@@ -24,6 +24,17 @@ export function createMemoryStore(options: { clock?: { now(): number } } = {}): 
   const now = () => options.clock?.now() ?? Date.now();
   const contacts = new Map<string, Contact>();
   const conversations = new Map<string, Conversation>();
+  /** Conversation ids by contact: the dedicated-agent lookup runs on every routing decision. */
+  const byContact = new Map<string, Set<string>>();
+  const indexContact = (id: string, from: string | undefined, to: string | undefined) => {
+    if (from === to) return;
+    if (from) byContact.get(from)?.delete(id);
+    if (to) {
+      let set = byContact.get(to);
+      if (!set) byContact.set(to, (set = new Set()));
+      set.add(id);
+    }
+  };
   const messages = new Map<string, Message>();
   const messagesByConversation = new Map<string, Message[]>();
   const dedupe = new Map<string, string>();
@@ -105,7 +116,11 @@ export function createMemoryStore(options: { clock?: { now(): number } } = {}): 
       if (merged.name === undefined) delete merged.name;
       contacts.set(targetId, merged);
       contacts.set(sourceId, { ...source, mergedInto: targetId, identities: [], identifiers: [], updatedAt: now() });
-      for (const [id, conv] of conversations) if (conv.contactId === sourceId) conversations.set(id, { ...conv, contactId: targetId });
+      for (const id of [...(byContact.get(sourceId) ?? [])]) {
+        const conv = conversations.get(id)!;
+        conversations.set(id, { ...conv, contactId: targetId });
+        indexContact(id, sourceId, targetId);
+      }
       return clone(merged);
     },
     async listContacts(tenantId, opts = {}) {
@@ -123,6 +138,7 @@ export function createMemoryStore(options: { clock?: { now(): number } } = {}): 
       live();
       if (conversations.has(conversation.id)) throw new KefuError(ErrorCodes.STORE_FAILED, `Conversation "${conversation.id}" exists`);
       conversations.set(conversation.id, clone(conversation));
+      indexContact(conversation.id, undefined, conversation.contactId);
       return clone(conversation);
     },
     async getConversation(id, tenantId) {
@@ -145,11 +161,13 @@ export function createMemoryStore(options: { clock?: { now(): number } } = {}): 
       if (expectedStatus && c.status !== expectedStatus) return undefined;
       const updated = applyPatch(c, { ...patch, updatedAt: now() });
       conversations.set(id, updated);
+      indexContact(id, c.contactId, updated.contactId);
       return clone(updated);
     },
     async listConversations(query: ConversationQuery) {
       live();
-      return [...conversations.values()]
+      const pool = query.contactId ? [...(byContact.get(query.contactId) ?? [])].map((id) => conversations.get(id)!) : [...conversations.values()];
+      return pool
         .filter(
           (c) =>
             (!query.tenantId || c.tenantId === query.tenantId) &&

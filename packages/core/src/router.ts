@@ -65,7 +65,10 @@ export interface RoutingDecision {
   rule?: string;
   target: RoutingTarget;
   priority: number;
+  /** The least busy candidates (at most five; the chosen one is always among them). */
   candidates: Array<{ agentId: string; load: number; capacity: number }>;
+  /** How many agents were eligible. */
+  candidateCount?: number;
   chosen?: string;
   strategy: string;
   outcome: 'assigned' | 'queued';
@@ -167,6 +170,134 @@ interface QueueEntry {
   priority: number;
   queuedAt: number;
   overflowed?: boolean;
+  /** Insertion counter: a unique tie-break, so every entry has one exact place. */
+  order: number;
+}
+
+interface QueueBucket {
+  tenantId: string;
+  target: RoutingTarget;
+  /** Service order: priority desc, then queuedAt asc, then order asc. */
+  entries: QueueEntry[];
+}
+
+/** True when `a` is served before `b`. */
+function servedBefore(a: QueueEntry, b: QueueEntry): boolean {
+  return a.priority > b.priority || (a.priority === b.priority && (a.queuedAt < b.queuedAt || (a.queuedAt === b.queuedAt && a.order < b.order)));
+}
+
+/** How many entries of a sorted list are served before `entry`. */
+function rankIn(entries: QueueEntry[], entry: QueueEntry): number {
+  let lo = 0;
+  let hi = entries.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (servedBefore(entries[mid]!, entry)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function targetKey(tenantId: string, target: RoutingTarget): string {
+  const sorted = Object.keys(target)
+    .sort()
+    .map((k) => [k, target[k as keyof RoutingTarget]]);
+  return `${tenantId}\u0000${JSON.stringify(sorted)}`;
+}
+
+/**
+ * The waiting conversations, bucketed by tenant and target. Conversations with the same target
+ * wait in one sorted list, so serving an agent looks only at the head of each bucket the agent
+ * fits, and a position is a binary search per bucket — never a scan of the whole queue.
+ */
+class WaitingQueue {
+  readonly #buckets = new Map<string, QueueBucket>();
+  readonly #byTenant = new Map<string, Set<string>>();
+  readonly #index = new Map<string, { entry: QueueEntry; key: string }>();
+  #order = 0;
+
+  get size(): number {
+    return this.#index.size;
+  }
+
+  clear(): void {
+    this.#buckets.clear();
+    this.#byTenant.clear();
+    this.#index.clear();
+  }
+
+  has(conversationId: string): boolean {
+    return this.#index.has(conversationId);
+  }
+
+  get(conversationId: string): QueueEntry | undefined {
+    return this.#index.get(conversationId)?.entry;
+  }
+
+  insert(entry: Omit<QueueEntry, 'order'>): void {
+    this.remove(entry.conversationId);
+    const full: QueueEntry = { ...entry, order: ++this.#order };
+    const key = targetKey(entry.tenantId, entry.target);
+    let bucket = this.#buckets.get(key);
+    if (!bucket) {
+      bucket = { tenantId: entry.tenantId, target: entry.target, entries: [] };
+      this.#buckets.set(key, bucket);
+      let keys = this.#byTenant.get(entry.tenantId);
+      if (!keys) this.#byTenant.set(entry.tenantId, (keys = new Set()));
+      keys.add(key);
+    }
+    bucket.entries.splice(rankIn(bucket.entries, full), 0, full);
+    this.#index.set(entry.conversationId, { entry: full, key });
+  }
+
+  remove(conversationId: string): boolean {
+    const found = this.#index.get(conversationId);
+    if (!found) return false;
+    this.#index.delete(conversationId);
+    const bucket = this.#buckets.get(found.key)!;
+    bucket.entries.splice(rankIn(bucket.entries, found.entry), 1);
+    if (bucket.entries.length === 0) {
+      this.#buckets.delete(found.key);
+      this.#byTenant.get(bucket.tenantId)?.delete(found.key);
+    }
+    return true;
+  }
+
+  /** The next conversation to serve among the buckets whose target `fits`. */
+  next(tenantId: string, fits: (target: RoutingTarget) => boolean): QueueEntry | undefined {
+    let best: QueueEntry | undefined;
+    for (const key of this.#byTenant.get(tenantId) ?? []) {
+      const bucket = this.#buckets.get(key)!;
+      const head = bucket.entries[0];
+      if (head && (!best || servedBefore(head, best)) && fits(bucket.target)) best = head;
+    }
+    return best;
+  }
+
+  /** 1-based place among all waiting conversations of the tenant. */
+  position(conversationId: string): number | undefined {
+    const found = this.#index.get(conversationId);
+    if (!found) return undefined;
+    let ahead = 0;
+    for (const key of this.#byTenant.get(found.entry.tenantId) ?? []) ahead += rankIn(this.#buckets.get(key)!.entries, found.entry);
+    return ahead + 1;
+  }
+
+  /** Every waiting conversation (of a tenant) in service order. */
+  list(tenantId?: string): QueueEntry[] {
+    const out: QueueEntry[] = [];
+    for (const bucket of this.#buckets.values()) if (!tenantId || bucket.tenantId === tenantId) out.push(...bucket.entries);
+    return out.sort((a, b) => (servedBefore(a, b) ? -1 : 1));
+  }
+}
+
+/** How many candidates a stored decision keeps (the count of all is kept too). */
+const KEPT_CANDIDATES = 5;
+
+function keptCandidates(candidates: readonly AgentState[], chosen: AgentState | undefined): RoutingDecision['candidates'] {
+  const ranked = [...candidates].sort((a, b) => a.load / a.agent.capacity - b.load / b.agent.capacity).slice(0, KEPT_CANDIDATES);
+  if (chosen && !ranked.includes(chosen)) ranked[ranked.length - 1] = chosen;
+  return ranked.map((c) => ({ agentId: c.agent.id, load: c.load, capacity: c.agent.capacity }));
 }
 
 /** What the router needs from the app. */
@@ -237,8 +368,7 @@ export class Router {
   readonly #lastActivity = new Map<string, number>();
   /** Moving average of queue waits per tenant (ms), for estimates. */
   readonly #avgWait = new Map<string, number>();
-  /** Sorted: priority desc, then queuedAt asc. */
-  #queue: QueueEntry[] = [];
+  readonly #queue = new WaitingQueue();
   readonly #lock = new KeyedQueue();
 
   constructor(host: RouterHost, options: RouterOptions = {}) {
@@ -258,10 +388,9 @@ export class Router {
     );
     scheduler.define<{ conversationId: string; teamId: string }>(OVERFLOW_JOB, ({ conversationId, teamId }) =>
       this.#serial(async () => {
-        const entry = this.#queue.find((e) => e.conversationId === conversationId);
+        const entry = this.#queue.get(conversationId);
         if (!entry) return;
-        entry.target = { teamId };
-        entry.overflowed = true;
+        this.#queue.insert({ ...entry, target: { teamId }, overflowed: true });
         this.#host.emit('queue.changed', { tenantId: entry.tenantId });
         for (const s of this.#agents.values()) if (s.agent.tenantId === entry.tenantId && s.agent.teams.includes(teamId)) await this.#drainFor(s.agent.id);
       }),
@@ -303,10 +432,10 @@ export class Router {
           state.lastAssignedAt = Math.max(state.lastAssignedAt, c.assignedAt ?? 0);
         }
       }
-      this.#queue = [];
+      this.#queue.clear();
       for (const c of await store.listConversations({ status: ['queued'], limit: 1_000_000 })) {
         const routing = c.attributes.routing as RoutingDecision | undefined;
-        this.#insert({ conversationId: c.id, tenantId: c.tenantId, target: routing?.target ?? {}, priority: c.priority, queuedAt: c.queuedAt ?? c.openedAt });
+        this.#queue.insert({ conversationId: c.id, tenantId: c.tenantId, target: routing?.target ?? {}, priority: c.priority, queuedAt: c.queuedAt ?? c.openedAt });
       }
     });
   }
@@ -424,7 +553,9 @@ export class Router {
       ...(dedicated ? { rule: 'dedicated' } : rule ? { rule: rule.name } : {}),
       target,
       priority,
-      candidates: candidates.map((c) => ({ agentId: c.agent.id, load: c.load, capacity: c.agent.capacity })),
+      // A decision is stored on the conversation: keep it small however many agents qualified.
+      candidates: keptCandidates(candidates, chosen),
+      candidateCount: candidates.length,
       ...(chosen ? { chosen: chosen.agent.id } : {}),
       strategy: this.#strategy.name,
       outcome: chosen ? 'assigned' : 'queued',
@@ -500,29 +631,13 @@ export class Router {
     );
     if (!updated) return;
     if (conversation.status === 'assigned' && conversation.assigneeId) this.#release(conversation.assigneeId);
-    this.#removeFromQueue(conversation.id);
-    this.#insert({ conversationId: conversation.id, tenantId: conversation.tenantId, target: decision.target, priority: decision.priority, queuedAt });
+    this.#queue.insert({ conversationId: conversation.id, tenantId: conversation.tenantId, target: decision.target, priority: decision.priority, queuedAt });
     this.#host.emit('conversation.queued', { conversation: updated, decision });
     this.#host.emit('queue.changed', { tenantId: conversation.tenantId });
   }
 
-  #insert(entry: QueueEntry): void {
-    const q = this.#queue;
-    let lo = 0;
-    let hi = q.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const m = q[mid]!;
-      if (m.priority > entry.priority || (m.priority === entry.priority && m.queuedAt <= entry.queuedAt)) lo = mid + 1;
-      else hi = mid;
-    }
-    q.splice(lo, 0, entry);
-  }
-
   #removeFromQueue(conversationId: string): boolean {
-    const i = this.#queue.findIndex((e) => e.conversationId === conversationId);
-    if (i >= 0) this.#queue.splice(i, 1);
-    return i >= 0;
+    return this.#queue.remove(conversationId);
   }
 
   #release(agentId: string): void {
@@ -534,7 +649,7 @@ export class Router {
   async #drainFor(agentId: string): Promise<void> {
     const state = this.#agents.get(agentId);
     while (state && state.agent.presence === 'online' && state.load < state.agent.capacity) {
-      const entry = this.#queue.find((e) => e.tenantId === state.agent.tenantId && agentFitsTarget(state.agent, e.target));
+      const entry = this.#queue.next(state.agent.tenantId, (target) => agentFitsTarget(state.agent, target));
       if (!entry) return;
       this.#removeFromQueue(entry.conversationId);
       const conversation = await this.#host.store.getConversation(entry.conversationId);
@@ -651,14 +766,7 @@ export class Router {
 
   /** 1-based position of a queued conversation among those of its tenant, or undefined. */
   queuePosition(conversationId: string): number | undefined {
-    const entry = this.#queue.find((e) => e.conversationId === conversationId);
-    if (!entry) return undefined;
-    let pos = 0;
-    for (const e of this.#queue) {
-      if (e.tenantId === entry.tenantId) pos++;
-      if (e === entry) return pos;
-    }
-    return undefined;
+    return this.#queue.position(conversationId);
   }
 
   /**
@@ -667,7 +775,7 @@ export class Router {
    */
   estimatedWaitSeconds(conversationId: string): number | undefined {
     const position = this.queuePosition(conversationId);
-    const entry = this.#queue.find((e) => e.conversationId === conversationId);
+    const entry = this.#queue.get(conversationId);
     if (position === undefined || !entry) return undefined;
     const online = this.agentStates(entry.tenantId).filter((s) => s.agent.presence === 'online').length;
     const perConversation = this.#avgWait.get(entry.tenantId) ?? 60_000;
@@ -676,6 +784,6 @@ export class Router {
 
   /** The queue of a tenant in service order. */
   queued(tenantId?: string): Array<{ conversationId: string; priority: number; queuedAt: number; target: RoutingTarget }> {
-    return this.#queue.filter((e) => !tenantId || e.tenantId === tenantId).map(({ conversationId, priority, queuedAt, target }) => ({ conversationId, priority, queuedAt, target }));
+    return this.#queue.list(tenantId).map(({ conversationId, priority, queuedAt, target }) => ({ conversationId, priority, queuedAt, target }));
   }
 }
