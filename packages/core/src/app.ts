@@ -235,6 +235,10 @@ class App implements KefuApp {
           ((text: string) => {
             // Too little text guesses wrong; a later message will decide.
             if (text.trim().length < 2) return undefined;
+            // The script settles most messages at no cost; tinyld (~0.4 ms a call) decides the rest.
+            if (/[\u3040-\u30ff]/.test(text)) return 'ja';
+            if (/[\uac00-\ud7af]/.test(text)) return 'ko';
+            if (/[\u4e00-\u9fff]/.test(text)) return 'zh';
             return detectWithTinyld(text) || undefined;
           }));
     this.#emitter = new SafeEmitter((error, source) => this.logger.error({ err: error, source }, 'event listener failed'));
@@ -501,7 +505,9 @@ class App implements KefuApp {
     });
     if (duplicate) return this.#duplicate(message, options);
     conversation = { ...conversation, lastSeq: message.seq, lastMessageAt: message.createdAt };
-    if (!conversation.language && this.#detectLanguage) {
+    // Only the first messages decide: a conversation whose language stays unknown must not pay for
+    // detection on every message.
+    if (!conversation.language && this.#detectLanguage && message.seq <= 3) {
       const language = this.#detectLanguage(message.text);
       if (language) conversation = (await this.store.updateConversation(conversation.id, { language })) ?? conversation;
     }

@@ -58,6 +58,28 @@ describe('router', () => {
     }
   });
 
+  it('matches the tenant, product category and intent dimensions', async () => {
+    const { app, adapter, decisions } = await boot({
+      rules: [
+        { name: 'shop-b', match: { tenantId: 'shop-b' }, target: { teamId: 'b-team' } },
+        { name: 'baby', match: { category: 'baby' }, target: { teamId: 'mother-baby' } },
+        { name: 'refund', match: { intent: 'refund' }, target: { teamId: 'after-sales' }, priority: 15 },
+      ],
+    });
+    await adapter.inject({ from: 'v1', text: 'hi', tenantId: 'shop-b' });
+    expect(decisions.at(-1)!.rule).toBe('shop-b');
+    await adapter.inject({ from: 'v2', text: 'hi', entry: { pageType: 'product', category: 'baby' } });
+    expect(decisions.at(-1)!.rule).toBe('baby');
+    const r = await adapter.inject({ from: 'v3', text: 'hi' });
+    expect(decisions.at(-1)!.rule).toBeUndefined();
+    await app.conversations.close(r.conversation.id);
+    const again = await adapter.inject({ from: 'v4', text: 'refund please' });
+    await app.conversations.close(again.conversation.id);
+    const claimedByBot = await app.receive({ channel: 'web', address: 'v5', sender: { externalId: 'v5' }, parts: [{ type: 'text', text: 'x' }], route: false });
+    await app.conversations.handoff(claimedByBot.conversation.id, { reason: 'bot understood a refund', intent: 'refund' });
+    expect(decisions.at(-1)).toMatchObject({ rule: 'refund', priority: 15 });
+  });
+
   it('matches the channel dimension', async () => {
     const { app, decisions } = await boot({ rules });
     await app.receive({ channel: 'wechat', address: 'o1', sender: { externalId: 'o1' }, parts: [{ type: 'text', text: 'hi' }] });
