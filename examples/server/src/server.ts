@@ -5,8 +5,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEmailAdapter } from '@kefu/adapter-email';
-import { createPhoneAdapter } from '@kefu/adapter-phone';
-import { createWechatAdapter } from '@kefu/adapter-wechat';
+import { createPhoneAdapter, phoneAdminPlugin } from '@kefu/adapter-phone';
+import { createWechatAdapter, wechatAdminPlugin } from '@kefu/adapter-wechat';
 import { createWebAdapter } from '@kefu/adapter-web';
 import { buildConsole } from '@kefu/console';
 import { type KefuApp, createApp } from '@kefu/core';
@@ -125,7 +125,9 @@ export async function createExampleServer(options: ExampleServerOptions): Promis
     }),
   );
   if (options.wechat?.length) {
-    app.adapter(createWechatAdapter({ accounts: options.wechat }));
+    const wechat = createWechatAdapter({ accounts: options.wechat });
+    // More accounts through the API (admins): /api/v1/channels/wechat/accounts, kept in the store.
+    app.adapter(wechat).use(wechatAdminPlugin(wechat));
     channels.push('wechat');
   }
   if (options.email) {
@@ -140,7 +142,8 @@ export async function createExampleServer(options: ExampleServerOptions): Promis
   }
   if (options.phone) {
     const phone = createPhoneAdapter(options.phone);
-    app.adapter(phone).adapter(phone.sms);
+    // More numbers through the API (admins): /api/v1/channels/phone/numbers, kept in the store.
+    app.adapter(phone).adapter(phone.sms).use(phoneAdminPlugin(phone));
     channels.push('phone', 'sms');
   }
 

@@ -8,6 +8,21 @@ import type { Agent, AgentWithLoad, Contact, ContactProfile, Conversation, Conve
 /** The lists in the sidebar. `all` is offered to supervisors and admins only. */
 export type ListName = 'queued' | 'mine' | 'all';
 
+/** The buying stages `@kefu/plugin-commerce` sets on `conversation.attributes.stage`. */
+export const STAGES = ['consulted-not-ordered', 'ordered-not-paid', 'paid', 'after-sale'] as const;
+
+/** A buying stage. */
+export type Stage = (typeof STAGES)[number];
+
+/** The stage filter of the lists: every conversation, or one stage. */
+export type StageFilter = 'all' | Stage;
+
+/** The buying stage of a conversation, when the commerce plugin set a known one. */
+export function stageOf(conversation: Conversation): Stage | undefined {
+  const s = conversation.attributes?.stage;
+  return (STAGES as readonly unknown[]).includes(s) ? (s as Stage) : undefined;
+}
+
 /** The socket's state as the agent sees it. */
 export type ConnectionStatus = 'connecting' | 'live' | 'reconnecting' | 'offline';
 
@@ -61,6 +76,8 @@ export interface ConsoleState {
   agents: AgentWithLoad[];
   teams: Team[];
   list: ListName;
+  /** Which buying stage the lists show. */
+  stage: StageFilter;
   /** The last failure worth telling the agent about. */
   notice?: { code: string; message: string };
 }
@@ -85,6 +102,7 @@ export type Action =
   | { type: 'agents'; items: AgentWithLoad[] }
   | { type: 'teams'; items: Team[] }
   | { type: 'list'; list: ListName }
+  | { type: 'stage'; stage: StageFilter }
   | { type: 'notice'; notice?: { code: string; message: string } };
 
 /** The state before sign-in. */
@@ -102,6 +120,7 @@ export function initialState(): ConsoleState {
     agents: [],
     teams: [],
     list: 'queued',
+    stage: 'all',
   };
 }
 
@@ -354,6 +373,8 @@ export function reducer(state: ConsoleState, action: Action): ConsoleState {
       return { ...state, teams: action.items };
     case 'list':
       return { ...state, list: action.list };
+    case 'stage':
+      return { ...state, stage: action.stage };
     case 'notice': {
       const next = { ...state };
       if (action.notice) next.notice = action.notice;
@@ -380,10 +401,15 @@ export function inList(view: ConversationView, list: ListName, me: Agent | undef
   return isSupervisor(me) && c.status !== 'closed';
 }
 
-/** The rows of a list, in service order. */
+/** Whether a conversation passes the stage filter. */
+export function matchesStage(view: ConversationView, stage: StageFilter): boolean {
+  return stage === 'all' || stageOf(view.conversation) === stage;
+}
+
+/** The rows of a list that pass the stage filter, in service order. */
 export function listViews(state: ConsoleState, list: ListName): ConversationView[] {
   return Object.values(state.views)
-    .filter((v) => inList(v, list, state.me))
+    .filter((v) => inList(v, list, state.me) && matchesStage(v, state.stage))
     .sort(compareViews);
 }
 

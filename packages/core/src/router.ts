@@ -366,6 +366,8 @@ export class Router {
   readonly #defaultTarget: RoutingTarget;
   readonly #agents = new Map<string, AgentState>();
   readonly #lastActivity = new Map<string, number>();
+  /** Agents with an auto-away check scheduled. */
+  readonly #awayArmed = new Set<string>();
   /** Moving average of queue waits per tenant (ms), for estimates. */
   readonly #avgWait = new Map<string, number>();
   readonly #queue = new WaitingQueue();
@@ -407,8 +409,13 @@ export class Router {
       }),
     );
     scheduler.define<{ tenantId: string; agentId: string }>(AUTO_AWAY_JOB, async ({ tenantId, agentId }) => {
+      this.#awayArmed.delete(agentId);
+      const limit = options.autoAwayMs ?? Infinity;
       const idle = host.clock.now() - (this.#lastActivity.get(agentId) ?? 0);
-      if (this.#agents.get(agentId)?.agent.presence === 'online' && idle >= (options.autoAwayMs ?? Infinity)) await this.setPresence(tenantId, agentId, 'away');
+      if (this.#agents.get(agentId)?.agent.presence !== 'online') return;
+      if (idle >= limit) await this.setPresence(tenantId, agentId, 'away');
+      // Active since the job was armed: check again when the idle time would run out.
+      else this.#armAway(tenantId, agentId, limit - idle);
     });
   }
 
@@ -485,8 +492,20 @@ export class Router {
 
   #touch(tenantId: string, agentId: string): void {
     this.#lastActivity.set(agentId, this.#host.clock.now());
-    const ms = this.#options.autoAwayMs;
-    if (ms) void this.#host.scheduler.in(ms, AUTO_AWAY_JOB, { tenantId, agentId }, { key: `auto-away:${agentId}`, tenantId, replace: true });
+    // One armed job per agent: it re-checks the last activity when it runs, so a busy agent costs
+    // no store write per click.
+    if (this.#options.autoAwayMs && !this.#awayArmed.has(agentId)) this.#armAway(tenantId, agentId, this.#options.autoAwayMs);
+  }
+
+  #armAway(tenantId: string, agentId: string, ms: number): void {
+    this.#awayArmed.add(agentId);
+    // Keyed by due time: re-arming from inside the running job must not reuse the running job's key
+    // (completing it would delete the new one). A duplicate is harmless: the check is idempotent.
+    const due = this.#host.clock.now() + ms;
+    this.#host.scheduler.at(due, AUTO_AWAY_JOB, { tenantId, agentId }, { key: `auto-away:${agentId}:${due}`, tenantId }).catch((error: unknown) => {
+      this.#awayArmed.delete(agentId);
+      this.#host.logger.warn({ err: error, agentId }, 'could not arm the auto-away check');
+    });
   }
 
   /** A customer wrote in an assigned conversation: start the unanswered timer (if configured). */

@@ -189,6 +189,8 @@ export class AgentHub {
       return;
     }
     const { agent } = conn;
+    // Every frame but the heartbeat is the agent acting: it postpones auto-away.
+    if (frame.type !== 'ping') this.#app.agents.touch(agent.id, agent.tenantId);
     try {
       switch (frame.type) {
         case 'ping':

@@ -184,7 +184,8 @@ export function apiRoutes({ app, auth, openapi }: { app: KefuApp; auth: AgentsAu
         let assigneeId: string | undefined;
         if (query.assignee === 'me') assigneeId = requireAgent(principal).id;
         else assigneeId = query.assignee;
-        const base = { tenantId, limit: query.limit, ...(query.contactId ? { contactId: query.contactId } : {}) };
+        // The store cannot filter on attributes: with a stage, read up to the largest page and filter here.
+        const base = { tenantId, limit: query.stage ? 500 : query.limit, ...(query.contactId ? { contactId: query.contactId } : {}) };
         let conversations: Conversation[];
         if (roleAtLeast(principal.role, 'supervisor')) {
           conversations = await store.listConversations({ ...base, status: statuses, ...(assigneeId ? { assigneeId } : {}) });
@@ -194,8 +195,10 @@ export function apiRoutes({ app, auth, openapi }: { app: KefuApp; auth: AgentsAu
           if (statuses.includes('queued') && !assigneeId) for (const c of await store.listConversations({ ...base, status: ['queued'] })) found.set(c.id, c);
           const own = statuses.filter((s) => s !== 'queued');
           if (own.length && (!assigneeId || assigneeId === me.id)) for (const c of await store.listConversations({ ...base, status: own, assigneeId: me.id })) found.set(c.id, c);
-          conversations = [...found.values()].sort((a, b) => b.lastMessageAt - a.lastMessageAt).slice(0, query.limit);
+          conversations = [...found.values()].sort((a, b) => b.lastMessageAt - a.lastMessageAt);
         }
+        if (query.stage) conversations = conversations.filter((c) => c.attributes.stage === query.stage);
+        conversations = conversations.slice(0, query.limit);
         const contacts = new Map<string, Contact | undefined>();
         const items = [];
         for (const conversation of conversations) {

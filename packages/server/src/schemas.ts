@@ -232,6 +232,9 @@ export const ConversationResponse = named('ConversationResponse', z.object({ con
 export const MessageList = named('MessageList', z.object({ items: z.array(MessageSchema) }));
 export const MessageResponse = named('MessageResponse', z.object({ message: MessageSchema }));
 
+/** The buying stages @kefu/plugin-commerce writes to `conversation.attributes.stage`. */
+export const BUYING_STAGES = ['consulted-not-ordered', 'ordered-not-paid', 'paid', 'after-sale'] as const;
+
 const statusList = z
   .string()
   .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
@@ -241,6 +244,10 @@ export const ConversationListQuery = z.object({
   status: statusList.optional().describe('Comma-separated: queued,assigned,bot,closed'),
   assignee: z.string().min(1).max(128).optional().describe('`me` or an agent id'),
   contactId: id.optional(),
+  stage: z
+    .enum(BUYING_STAGES)
+    .optional()
+    .describe('Buying stage in `attributes.stage` (set by @kefu/plugin-commerce): consulted-not-ordered, ordered-not-paid, paid, after-sale'),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 export const MessageListQuery = z.object({

@@ -150,6 +150,11 @@ export function createServer(options: ServerOptions): KefuServer {
     throw unauthorized('Send "Authorization: Bearer <token>" or "X-Api-Key"');
   }
 
+  // Any authenticated agent request is activity: it postpones auto-away (router `autoAwayMs`).
+  function touchAgent(principal: Principal): void {
+    if (principal.kind === 'agent') app.agents.touch(principal.agent.id, principal.agent.tenantId);
+  }
+
   async function handleApi(req: IncomingMessage, res: ServerResponse, path: string, search: URLSearchParams, log: PinoLogger): Promise<void> {
     const found = api.match(req.method ?? 'GET', path.slice(API_PREFIX.length) || '/');
     if (!found) throw new KefuError(ErrorCodes.NOT_FOUND, `No route ${req.method} ${path}`, { details: { path } });
@@ -160,6 +165,7 @@ export function createServer(options: ServerOptions): KefuServer {
     const { def } = found.handler;
     const principal = def.auth === 'public' ? undefined : await authenticate(req);
     if (principal && def.auth !== 'public') requireRole(principal, def.auth);
+    if (principal) touchAgent(principal);
     const params = parseWith(def.params, found.params, 'path parameters');
     const query = parseWith(def.query, Object.fromEntries(search), 'query');
     let body: unknown;
@@ -216,6 +222,7 @@ export function createServer(options: ServerOptions): KefuServer {
     } else {
       const principal = await authenticate(req);
       requireRole(principal, route.auth);
+      touchAgent(principal);
       context = {
         params: found.params,
         tenantId: principal.tenantId,

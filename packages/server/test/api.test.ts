@@ -335,7 +335,7 @@ describe('meta', () => {
     // Defaults are optional for clients.
     expect(r.body.components.schemas.CreateAgentRequest.required).not.toContain('capacity');
     const list = r.body.paths['/conversations'].get.parameters.map((p: any) => p.name);
-    expect(list).toEqual(['status', 'assignee', 'contactId', 'limit']);
+    expect(list).toEqual(['status', 'assignee', 'contactId', 'stage', 'limit']);
   });
 
   it('answers /healthz and /readyz, and keeps the caller request id', async () => {

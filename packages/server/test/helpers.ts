@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import { type KefuApp, type Store, createApp, createMemoryStore } from '@kefu/core';
+import { type AppOptions, type KefuApp, type Store, createApp, createMemoryStore } from '@kefu/core';
 import { type TestAdapter, createTestAdapter } from '@kefu/testing';
 import pino from 'pino';
 import { WebSocket } from 'ws';
@@ -23,9 +23,9 @@ export interface Harness {
  * agents: alice and bob (agents), sue (supervisor), ada (admin) in tenant `default`; zoe (agent)
  * in tenant `other`.
  */
-export async function startHarness(overrides: Partial<ServerOptions> & { store?: Store; setup?: (app: KefuApp) => void } = {}): Promise<Harness> {
-  const { store, setup, ...serverOptions } = overrides;
-  const app = createApp({ store: store ?? createMemoryStore() });
+export async function startHarness(overrides: Partial<ServerOptions> & { store?: Store; setup?: (app: KefuApp) => void; appOptions?: Omit<AppOptions, 'store'> } = {}): Promise<Harness> {
+  const { store, setup, appOptions, ...serverOptions } = overrides;
+  const app = createApp({ ...appOptions, store: store ?? createMemoryStore() });
   const chat = createTestAdapter({ channel: 'chat', capabilities: { typing: true } });
   app.adapter(chat);
   setup?.(app);

@@ -23,6 +23,8 @@ export const PhoneErrorCodes = {
   CALL_FAILED: 'KEFU_PHONE_CALL_FAILED',
   /** The adapter is used before `start()` or after `stop()`. */
   NOT_STARTED: 'KEFU_PHONE_NOT_STARTED',
+  /** The number comes from the server's configuration (environment), not the API: change it there. */
+  NUMBER_FROM_CONFIG: 'KEFU_PHONE_NUMBER_FROM_CONFIG',
 } as const;
 
 /** One of {@link PhoneErrorCodes}. */

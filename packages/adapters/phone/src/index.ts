@@ -7,6 +7,7 @@
  * @packageDocumentation
  */
 export * from './adapter.js';
+export * from './admin.js';
 export * from './calls.js';
 export * from './config.js';
 export * from './errors.js';

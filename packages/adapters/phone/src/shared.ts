@@ -81,6 +81,12 @@ export interface LiveCall {
   durationSec?: number;
   /** Twilio's final `CallStatus` (`completed`, `busy`, `no-answer`, ...). */
   endStatus?: string;
+  /** The voicemail recording (Twilio `RecordingUrl`), once recorded. */
+  recordingUrl?: string;
+  /** The transcription resource (Twilio `TranscriptionUrl`), once transcribed. */
+  transcriptionUrl?: string;
+  /** The transcribed text, once transcribed. */
+  transcriptionText?: string;
 }
 
 /** Per-call state kept in the store while the call lasts. */

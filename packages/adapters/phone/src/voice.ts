@@ -468,6 +468,8 @@ export class VoiceFlow {
       await ctx.store.kvSet(KV_RECORDING, recordingSid, result.message.id, { ttlMs: CALL_TTL });
       const conversation = await this.#conversation(record);
       await ctx.app.conversations.update(conversation.id, { tags: [...new Set([...conversation.tags, 'voicemail'])] }, conversation.tenantId);
+      // The console's call banner links the recording.
+      if (params.RecordingUrl) await this.#patchCall(record, { recordingUrl: params.RecordingUrl });
       await this.#handoffQuietly(record, { reason: 'voicemail', intent: 'voicemail' });
     }
     const vr = new twilio.twiml.VoiceResponse();
@@ -489,6 +491,7 @@ export class VoiceFlow {
     const messageId = await ctx.store.kvGet<string>(KV_RECORDING, recordingSid);
     const message = messageId ? await ctx.store.getMessage(messageId) : undefined;
     if (message && text) await ctx.store.updateMessage(message.id, { meta: { ...message.meta, transcript: text } });
+    if (params.TranscriptionUrl || text) await this.#patchCall(record, { ...(params.TranscriptionUrl ? { transcriptionUrl: params.TranscriptionUrl } : {}), ...(text ? { transcriptionText: text } : {}) });
   }
 
   async #callback(record: CallRecord, ivr: ResolvedIvr): Promise<string> {

@@ -28,13 +28,6 @@ import { type RateLimitOptions, TokenBucket } from './rate-limit.js';
 import { type UploadOptions, createUploadRoutes } from './uploads.js';
 import { type WidgetAssetOptions, createWidgetRoute } from './widget-asset.js';
 
-declare module '@kefu/core' {
-  interface KefuEvents {
-    /** A widget visitor started or stopped typing (the server forwards it to agents). */
-    'customer.typing': { conversation: Conversation; on: boolean };
-  }
-}
-
 /** Per-tenant settings of the widget gateway. */
 export interface WebTenantConfig {
   /** Origins (`https://shop.example`) allowed to open the widget, in addition to the global list. */
@@ -78,6 +71,12 @@ export interface WebAdapterOptions {
   publicUrl?: string;
   /** How `/widget.js` is served. */
   widget?: WidgetAssetOptions;
+  /**
+   * When the last socket of a visitor whose conversation is queued closes, the conversation is
+   * closed (reason `customer left`) after this many ms unless the visitor comes back. Default
+   * 120 000 (two minutes: a page reload or a flaky mobile connection must not lose the place).
+   */
+  leaveQueueAfterMs?: number;
 }
 
 /** The web adapter: an {@link Adapter} plus the WebSocket upgrade handler and HTTP routes the server mounts. */
@@ -122,6 +121,8 @@ interface Connection {
   /** Serializes frames up to durability so messages keep their order. */
   work: Promise<void>;
   queuePosition: number | undefined;
+  /** The last estimate sent, to send a `queue` frame only when something changed. */
+  queueWait: number | undefined;
 }
 
 const CAPABILITIES: AdapterCapabilities = { text: true, images: true, cards: true, typing: true };
@@ -161,6 +162,7 @@ export function createWebAdapter(options: WebAdapterOptions = {}): WebAdapter {
   const historyLimit = options.historyLimit ?? 100;
   const trailLength = options.trailLength ?? 20;
   const uploadsEnabled = !!options.uploads;
+  const leaveQueueAfterMs = options.leaveQueueAfterMs ?? 120_000;
   const tenants = options.tenants ?? { [DEFAULT_TENANT]: {} };
 
   const wss = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false, clientTracking: false });
@@ -169,6 +171,8 @@ export function createWebAdapter(options: WebAdapterOptions = {}): WebAdapter {
   const unsubscribe: Array<() => void> = [];
   let ctx: AdapterContext | undefined;
   let heartbeat: TimerHandle | undefined;
+  /** Grace timers of queued visitors who left, by group key. */
+  const leaving = new Map<string, TimerHandle>();
 
   const uploadRoutes = createUploadRoutes(options.uploads ?? false, { publicUrl: options.publicUrl, resolveTenant: (id) => resolveTenant(id), originAllowed: (o, host, t) => originAllowed(o, host, t) });
   const httpRoutes: HttpRoute[] = [createWidgetRoute(options.widget ?? {}), ...uploadRoutes];
@@ -228,6 +232,12 @@ export function createWebAdapter(options: WebAdapterOptions = {}): WebAdapter {
 
   function join(conn: Connection): void {
     const key = groupKey(conn.tenantId, conn.address);
+    const grace = leaving.get(key);
+    if (grace !== undefined) {
+      // The visitor came back (a reload, a new tab) within the grace period: keep their place.
+      ctx?.clock.clearTimeout(grace);
+      leaving.delete(key);
+    }
     let set = groups.get(key);
     if (!set) groups.set(key, (set = new Set()));
     set.add(conn);
@@ -237,8 +247,50 @@ export function createWebAdapter(options: WebAdapterOptions = {}): WebAdapter {
     const key = groupKey(conn.tenantId, conn.address);
     const set = groups.get(key);
     set?.delete(conn);
-    if (set && set.size === 0) groups.delete(key);
     all.delete(conn);
+    if (set && set.size === 0) {
+      groups.delete(key);
+      if (conn.conversationId) startLeaving(key, conn.tenantId, conn.conversationId);
+    }
+  }
+
+  /** The last socket of a queued visitor closed: close the conversation unless they come back in time. */
+  function startLeaving(key: string, tenantId: string, conversationId: string): void {
+    const context = ctx;
+    if (!context || leaving.has(key) || context.app.conversations.queuePosition(conversationId) === undefined) return;
+    leaving.set(
+      key,
+      context.clock.setTimeout(() => {
+        leaving.delete(key);
+        if (ctx !== context || groups.has(key)) return;
+        void (async () => {
+          const conversation = await context.store.getConversation(conversationId, tenantId);
+          if (conversation?.status !== 'queued') return;
+          await context.app.conversations.close(conversationId, { reason: 'customer left', tenantId });
+        })().catch((err) => context.logger.warn({ err, conversationId }, 'could not close the conversation of a visitor who left the queue'));
+      }, leaveQueueAfterMs),
+    );
+  }
+
+  /** The `queue` frame of a conversation: position and estimated wait (undefined when not queued). */
+  function queueFrame(conversationId: string): Extract<ServerFrame, { type: 'queue' }> | undefined {
+    const position = ctx?.app.conversations.queuePosition(conversationId);
+    if (position === undefined || !ctx) return undefined;
+    const wait = ctx.app.router.estimatedWaitSeconds(conversationId);
+    return { type: 'queue', position, ...(wait !== undefined ? { estimatedWaitSeconds: wait } : {}) };
+  }
+
+  /** Sends the queue frame when the position or the estimate changed (or always with `force`). */
+  function sendQueue(conn: Connection, frame: Extract<ServerFrame, { type: 'queue' }> | undefined, force = false): void {
+    if (!frame) {
+      conn.queuePosition = undefined;
+      conn.queueWait = undefined;
+      return;
+    }
+    if (!force && frame.position === conn.queuePosition && frame.estimatedWaitSeconds === conn.queueWait) return;
+    conn.queuePosition = frame.position;
+    conn.queueWait = frame.estimatedWaitSeconds;
+    sendFrame(conn, frame);
   }
 
   /**
@@ -295,7 +347,7 @@ export function createWebAdapter(options: WebAdapterOptions = {}): WebAdapter {
         // A new conversation on this address (the previous one was closed): follow it from the start.
         conn.conversationId = conversation.id;
         conn.sentSeq = 0;
-        conn.queuePosition = undefined;
+        sendQueue(conn, undefined);
         requestSync(conn);
         continue;
       }
@@ -324,12 +376,7 @@ export function createWebAdapter(options: WebAdapterOptions = {}): WebAdapter {
     if (!ctx) return;
     for (const conn of all) {
       if (conn.tenantId !== tenantId || !conn.ready || conn.queuePosition === undefined || !conn.conversationId) continue;
-      const position = ctx.app.conversations.queuePosition(conn.conversationId);
-      if (position === undefined) conn.queuePosition = undefined;
-      else if (position !== conn.queuePosition) {
-        conn.queuePosition = position;
-        sendFrame(conn, { type: 'queue', position });
-      }
+      sendQueue(conn, queueFrame(conn.conversationId));
     }
   }
 
@@ -340,25 +387,28 @@ export function createWebAdapter(options: WebAdapterOptions = {}): WebAdapter {
       app.on('message.received', ({ message, conversation }) => onAppended(message, conversation)),
       app.on('conversation.queued', ({ conversation }) => {
         if (conversation.channel !== 'web') return;
-        const position = app.conversations.queuePosition(conversation.id);
+        const frame = queueFrame(conversation.id);
         for (const conn of groupOf(conversation.tenantId, conversation.address) ?? []) {
-          if (!conn.ready || position === undefined) continue;
-          conn.queuePosition = position;
-          sendFrame(conn, { type: 'queue', position });
+          if (conn.ready && frame) sendQueue(conn, frame, true);
         }
         refreshQueue(conversation.tenantId);
       }),
+      // Any change of the tenant's queue (someone served, left, re-queued, an agent online) moves
+      // positions and estimates.
+      app.on('queue.changed', ({ tenantId }) => refreshQueue(tenantId)),
+      // The estimate divides by the agents online: it moves when one comes or goes.
+      app.on('agent.presence_changed', ({ agent }) => refreshQueue(agent.tenantId)),
       app.on('conversation.assigned', async ({ conversation }) => {
         refreshQueue(conversation.tenantId);
         if (conversation.channel !== 'web') return;
-        for (const conn of groupOf(conversation.tenantId, conversation.address) ?? []) conn.queuePosition = undefined;
+        for (const conn of groupOf(conversation.tenantId, conversation.address) ?? []) sendQueue(conn, undefined);
         const name = await agentName(conversation);
         if (name) broadcast(conversation, { type: 'agent', name });
       }),
       app.on('conversation.closed', ({ conversation }) => {
         refreshQueue(conversation.tenantId);
         if (conversation.channel !== 'web') return;
-        for (const conn of groupOf(conversation.tenantId, conversation.address) ?? []) conn.queuePosition = undefined;
+        for (const conn of groupOf(conversation.tenantId, conversation.address) ?? []) sendQueue(conn, undefined);
         broadcast(conversation, { type: 'closed', conversationId: conversation.id });
       }),
     );
@@ -508,12 +558,13 @@ export function createWebAdapter(options: WebAdapterOptions = {}): WebAdapter {
     const open = await context.store.findOpenConversation(conn.tenantId, 'web', conn.address);
     if (conn.closed) return;
     let name: string | undefined;
+    let queued: Extract<ServerFrame, { type: 'queue' }> | undefined;
     if (open) {
       conn.conversationId = open.id;
       const resumable = frame.lastSeq !== undefined && (frame.conversationId === undefined || frame.conversationId === open.id) && frame.lastSeq <= open.lastSeq;
       conn.sentSeq = resumable ? frame.lastSeq! : Math.max(0, open.lastSeq - historyLimit);
       name = await agentName(open);
-      if (open.status === 'queued') conn.queuePosition = context.app.conversations.queuePosition(open.id);
+      queued = open.status === 'queued' ? queueFrame(open.id) : undefined;
     } else if (conn.lateConversationId) {
       conn.conversationId = conn.lateConversationId;
       conn.sentSeq = 0;
@@ -527,7 +578,7 @@ export function createWebAdapter(options: WebAdapterOptions = {}): WebAdapter {
       ...(conn.conversationId ? { conversationId: conn.conversationId } : {}),
       ...(name ? { agentName: name } : {}),
     });
-    if (conn.queuePosition !== undefined) sendFrame(conn, { type: 'queue', position: conn.queuePosition });
+    if (queued) sendQueue(conn, queued, true);
     requestSync(conn);
     if (open && frame.entry) await persistTrail(conn);
   }
@@ -588,6 +639,7 @@ export function createWebAdapter(options: WebAdapterOptions = {}): WebAdapter {
       closed: false,
       work: Promise.resolve(),
       queuePosition: undefined,
+      queueWait: undefined,
     };
     all.add(conn);
     ws.on('pong', () => {
@@ -721,6 +773,8 @@ export function createWebAdapter(options: WebAdapterOptions = {}): WebAdapter {
       ctx = undefined;
       if (heartbeat !== undefined) context.clock.clearTimeout(heartbeat);
       heartbeat = undefined;
+      for (const timer of leaving.values()) context.clock.clearTimeout(timer);
+      leaving.clear();
       while (unsubscribe.length) unsubscribe.pop()!();
       const closing = [...all].map(
         (conn) =>

@@ -27,11 +27,13 @@ async function toRequest(req: IncomingMessage, base: string): Promise<Request> {
 }
 
 /** `pages` are static HTML pages served by path (a stand-in for the shop's site). */
-export async function startHarness(options: WebAdapterOptions = {}, appOptions: Partial<AppOptions> = {}, pages: Record<string, string> = {}): Promise<Harness> {
+/** `setup` registers more adapters or plugins before the app starts. */
+export async function startHarness(options: WebAdapterOptions = {}, appOptions: Partial<AppOptions> = {}, pages: Record<string, string> = {}, setup?: (app: KefuApp) => void): Promise<Harness> {
   const store = appOptions.store ?? createMemoryStore();
   const app = createApp({ ...appOptions, store });
   const web = createWebAdapter(options);
   app.adapter(web);
+  setup?.(app);
   await app.start();
   let base = '';
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
@@ -42,6 +44,14 @@ export async function startHarness(options: WebAdapterOptions = {}, appOptions: 
       return;
     }
     const route = matchRoute(web.httpRoutes, req.method ?? 'GET', pathname);
+    // Public plugin routes (app.httpRoute), mounted as @kefu/server mounts them: tenant from ?tenant=.
+    const pluginRoute = route ? undefined : app.httpRoutes.find((r) => r.auth === 'public' && r.method === req.method && r.path === pathname);
+    if (pluginRoute) {
+      const request = await toRequest(req, base);
+      const response = await pluginRoute.handler(request, { params: {}, tenantId: new URL(request.url).searchParams.get('tenant') ?? 'default' });
+      res.writeHead(response.status, Object.fromEntries(response.headers)).end(Buffer.from(await response.arrayBuffer()));
+      return;
+    }
     if (!route) {
       res.writeHead(404).end();
       return;

@@ -187,4 +187,57 @@ describe.skipIf(!available)('widget in Chromium', () => {
     await tab.screenshot({ path: join(SHOTS, 'widget-mobile.png') });
     await context.close();
   });
+
+  it('shows the top questions for the page as chips above the composer, sends a clicked one, and hides them without the route', async () => {
+    const asked: string[] = [];
+    const withBot = await startHarness({}, {}, { '/shop/order.html': page('data-tenant="default" data-page-type="order" data-order-id="O1"') }, (app) => {
+      // A tiny stand-in for @kefu/plugin-bot's route, answering by page type and language.
+      app.httpRoute({
+        method: 'GET',
+        path: '/api/v1/bot/top-questions',
+        auth: 'public',
+        async handler(request) {
+          const params = new URL(request.url).searchParams;
+          asked.push(`${params.get('pageType')}:${params.get('locale')}`);
+          const questions = params.get('pageType') === 'order' ? ['我的快递到哪了？', '退款多久到账？'] : ['有现货吗？'];
+          return new Response(JSON.stringify({ questions: questions.map((question, i) => ({ id: `q${i}`, question })) }), { headers: { 'content-type': 'application/json' } });
+        },
+      });
+    });
+    try {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
+      const tab = await context.newPage();
+      await tab.goto(`${withBot.url}/shop/order.html`);
+      const widget = tab.locator('#kefu-widget');
+      await widget.locator('button.launcher').click();
+      const chips = widget.locator('.chips .chip');
+      await expect.poll(() => chips.count()).toBe(2);
+      expect(await widget.locator('.chips').getAttribute('aria-label')).toBe('猜你想问');
+      expect(asked).toEqual(['order:zh']);
+      await chips.first().click();
+      await expect.poll(() => widget.locator('.chips').isHidden()).toBe(true);
+      await expect.poll(() => widget.locator('.row.me .bubble').last().textContent()).toBe('我的快递到哪了？');
+      await expect
+        .poll(async () => {
+          const [c] = await withBot.store.listConversations({ tenantId: 'default' });
+          return c ? (await withBot.store.listMessages(c.id)).map((m) => m.text) : [];
+        })
+        .toContain('我的快递到哪了？');
+      await context.close();
+
+      // The first harness has no such route: 404, and no chips.
+      const plain = await browser.newContext({ locale: 'en-US' });
+      const other = await plain.newPage();
+      await other.goto(`${h.url}/shop/product.html`);
+      const w = other.locator('#kefu-widget');
+      await w.locator('button.launcher').click();
+      await expect.poll(() => w.locator('textarea').isVisible()).toBe(true);
+      await other.waitForLoadState('networkidle');
+      expect(await w.locator('.chips .chip').count()).toBe(0);
+      expect(await w.locator('.chips').isHidden()).toBe(true);
+      await plain.close();
+    } finally {
+      await withBot.close();
+    }
+  });
 });

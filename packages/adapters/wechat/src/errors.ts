@@ -27,6 +27,8 @@ export const WechatErrorCodes = {
   TOKEN_FAILED: 'KEFU_WECHAT_TOKEN_FAILED',
   /** A media file to upload is larger than the platform accepts. */
   MEDIA_TOO_LARGE: 'KEFU_WECHAT_MEDIA_TOO_LARGE',
+  /** The account comes from the server's configuration (environment), not the API: change it there. */
+  ACCOUNT_FROM_CONFIG: 'KEFU_WECHAT_ACCOUNT_FROM_CONFIG',
 } as const;
 
 /** One of {@link WechatErrorCodes}. */

@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 export * from './adapter.js';
+export * from './admin.js';
 export * from './api.js';
 export * from './cards.js';
 export * from './config.js';

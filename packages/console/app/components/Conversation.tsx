@@ -9,6 +9,7 @@ import { BackIcon, ChannelIcon, CloseIcon, InboxIcon, LockIcon, SendIcon, Transf
 import { MessageView } from './MessageView.js';
 import { AssistBar, HandoffBanner, QuickReplyMenu, useQuickReplies } from './Workspace.js';
 import { filterQuickReplies, insertQuickReply, slashQuery } from '../workspace.js';
+import { callElapsedMs, callLook, callOf, formatCallDuration, isLive } from '../calls.js';
 import { useState } from 'preact/hooks';
 
 /** The strip of open conversations. */
@@ -92,6 +93,68 @@ function Header({ view, onBack, onCustomer, onTransfer }: { view: ConversationVi
   );
 }
 
+/** Focuses the composer of a conversation in note mode (the banner's "add a call note"). */
+function useNoteMode(conversationId: string): () => void {
+  const { store } = useConsole();
+  return () => {
+    store.dispatch({ type: 'draft', conversationId, draft: { internal: true } });
+    requestAnimationFrame(() => document.getElementById(`composer-${conversationId}`)?.focus());
+  };
+}
+
+/**
+ * The phone call of a conversation, live: state with its colour, a running timer (on hold: the
+ * time in the queue), the caller's number, queue position, recording and transcription links, and
+ * a one-click way to write an internal note while talking.
+ */
+export function CallBanner({ view }: { view: ConversationView }): JSX.Element | null {
+  const { t } = useConsole();
+  const now = useNow();
+  const c = view.conversation;
+  const call = callOf(c);
+  const addNote = useNoteMode(c.id);
+  if (!call) return null;
+  const look = callLook(call);
+  const elapsed = callElapsedMs(call, now);
+  return (
+    <section class={`call-banner call-${look.tone}`} aria-label={t('call.label')} data-call-state={call.state}>
+      <span class="call-icon" aria-hidden="true">
+        <ChannelIcon channel="phone" size={16} />
+      </span>
+      <div class="call-main">
+        <div class="call-line">
+          {/* Only the state is announced: a ticking timer in a live region would talk every second. */}
+          <strong class="call-state" role="status">
+            {t(look.label)}
+          </strong>
+          {elapsed !== undefined && <span class="call-timer mono">{formatCallDuration(elapsed)}</span>}
+          {call.state === 'queued' && call.queuePosition !== undefined && <span class="call-pos">{t('call.position', { n: call.queuePosition })}</span>}
+        </div>
+        <div class="call-line call-sub">
+          {call.from && <span class="mono">{t('call.from', { number: call.from })}</span>}
+          {call.to && <span class="muted mono">{t('call.to', { number: call.to })}</span>}
+          {call.recordingUrl && (
+            <a class="call-link" href={call.recordingUrl} target="_blank" rel="noreferrer">
+              {t('call.recording')}
+            </a>
+          )}
+          {call.transcriptionUrl && (
+            <a class="call-link" href={call.transcriptionUrl} target="_blank" rel="noreferrer">
+              {t('call.transcription')}
+            </a>
+          )}
+        </div>
+        {call.transcriptionText && <p class="call-transcript">“{call.transcriptionText}”</p>}
+      </div>
+      {c.status !== 'closed' && (
+        <button type="button" class={`btn btn-note call-note ${isLive(call) ? 'call-note-live' : ''}`} onClick={addNote}>
+          <LockIcon size={13} /> {t('call.addNote')}
+        </button>
+      )}
+    </section>
+  );
+}
+
 function History({ view }: { view: ConversationView }): JSX.Element {
   const { t } = useConsole();
   const state = useConsoleState();
@@ -152,7 +215,9 @@ function Composer({ view }: { view: ConversationView }): JSX.Element {
   const { t, controller, store } = useConsole();
   const state = useConsoleState();
   const c = view.conversation;
-  const draft = state.drafts[c.id] ?? { text: '', internal: false };
+  const onCall = callOf(c) !== undefined;
+  // While a call goes on, what the agent types is usually a note about it: notes are the default there.
+  const draft = state.drafts[c.id] ?? { text: '', internal: onCall };
   const ref = useRef<HTMLTextAreaElement>(null);
   const mine = c.status === 'assigned' && c.assigneeId === state.me?.id;
   // Anyone may leave a note; only the assignee replies to the customer.
@@ -213,6 +278,7 @@ function Composer({ view }: { view: ConversationView }): JSX.Element {
           <LockIcon size={12} /> {t('composer.note')}
         </button>
         {!mine && c.status === 'queued' && <span class="muted small">{t('composer.acceptFirst')}</span>}
+        {onCall && internal && <span class="muted small">{t('call.noteHint')}</span>}
       </div>
       <label class="sr-only" for={`composer-${c.id}`}>
         {internal ? t('composer.note') : t('composer.label')}
@@ -282,6 +348,7 @@ export function ConversationPane(props: { onBack: () => void; onCustomer: () => 
   return (
     <section class="conversation" aria-label={customerName(view.contact, view.conversation, t('customer.anonymous'))}>
       <Header view={view} {...props} />
+      <CallBanner view={view} />
       <History view={view} />
       <Composer view={view} />
     </section>

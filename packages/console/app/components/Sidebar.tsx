@@ -4,9 +4,10 @@ import { useConsole, useConsoleState } from '../hooks.js';
 import type { MessageKey } from '../i18n.js';
 import { formatTime } from '../i18n.js';
 import type { Presence } from '../protocol.js';
-import { type ConversationView, type ListName, isSupervisor, listCounts, listViews, waitStart } from '../state.js';
+import { callLook, callOf, isLive } from '../calls.js';
+import { type ConversationView, type ListName, STAGES, type StageFilter, isSupervisor, listCounts, listViews, stageOf, waitStart } from '../state.js';
 import { Avatar, Channel, WaitTimer, customerName, usePageName } from './common.js';
-import { InboxIcon } from './icons.js';
+import { ChannelIcon, InboxIcon } from './icons.js';
 
 function Row({ view, active, onOpen }: { view: ConversationView; active: boolean; onOpen: (id: string) => void }): JSX.Element {
   const { t, locale } = useConsole();
@@ -15,6 +16,9 @@ function Row({ view, active, onOpen }: { view: ConversationView; active: boolean
   const name = customerName(view.contact, c, t('customer.anonymous'));
   const preview = view.lastMessage ? (view.lastMessage.direction === 'internal' ? `${t('message.note')}: ` : '') + view.lastMessage.text : (c.entry?.title ?? '');
   const tier = view.contact?.tier;
+  const stage = stageOf(c);
+  const call = callOf(c);
+  const look = call && isLive(call) ? callLook(call) : undefined;
   return (
     <li>
       <button type="button" class={`row ${active ? 'row-active' : ''} ${view.unread > 0 ? 'row-unread' : ''}`} aria-current={active ? 'true' : undefined} onClick={() => onOpen(c.id)}>
@@ -32,6 +36,13 @@ function Row({ view, active, onOpen }: { view: ConversationView; active: boolean
           </span>
           <span class="row-preview">{preview || '\u00a0'}</span>
           <span class="row-bottom">
+            {look && (
+              <span class={`row-call call-${look.tone}`} data-call-state={call!.state}>
+                <ChannelIcon channel="phone" size={11} />
+                {t(look.label)}
+              </span>
+            )}
+            {stage && <span class={`stage stage-small stage-${stage}`}>{t(`ws.stage.${stage}` as MessageKey)}</span>}
             {c.entry?.pageType && <span class="row-page">{page(c.entry.pageType)}</span>}
             {view.queuePosition !== undefined && <span class="row-pos">{t('list.position', { n: view.queuePosition })}</span>}
             <WaitTimer since={waitStart(view)} compact />
@@ -57,6 +68,7 @@ export function Sidebar({ onOpen, onSupervise }: { onOpen: (id: string) => void;
   const counts = listCounts(state);
   const lists: ListName[] = isSupervisor(me) ? ['queued', 'mine', 'all'] : ['queued', 'mine'];
   const rows = listViews(state, state.list);
+  const liveCalls = Object.values(state.views).filter((v) => v.conversation.status !== 'closed' && isLive(callOf(v.conversation))).length;
   return (
     <aside class="sidebar" aria-label={t('lists.label')}>
       <header class="brand">
@@ -102,11 +114,30 @@ export function Sidebar({ onOpen, onSupervise }: { onOpen: (id: string) => void;
           </button>
         ))}
       </div>
+      <div class="list-filters">
+        <label class="stage-filter">
+          <span class="small muted">{t('list.stage')}</span>
+          <select value={state.stage} onChange={(e) => store.dispatch({ type: 'stage', stage: (e.currentTarget as HTMLSelectElement).value as StageFilter })}>
+            <option value="all">{t('list.stage.all')}</option>
+            {STAGES.map((s) => (
+              <option key={s} value={s}>
+                {t(`ws.stage.${s}` as MessageKey)}
+              </option>
+            ))}
+          </select>
+        </label>
+        {liveCalls > 0 && (
+          <span class="live-calls call-live" role="status">
+            <ChannelIcon channel="phone" size={12} />
+            {t('list.liveCalls', { n: liveCalls })}
+          </span>
+        )}
+      </div>
       <div class="list" id="list-panel" role="tabpanel" aria-labelledby={`tab-${state.list}`}>
         {rows.length === 0 ? (
           <div class="list-empty">
             <InboxIcon size={28} />
-            <p>{t(`list.empty.${state.list}` as MessageKey)}</p>
+            <p>{state.stage !== 'all' ? t('list.empty.stage') : t(`list.empty.${state.list}` as MessageKey)}</p>
           </div>
         ) : (
           <ul>

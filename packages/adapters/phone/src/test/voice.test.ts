@@ -266,11 +266,13 @@ describe('queue, voicemail and call-back', () => {
     const conv = (await h.store.getConversation(conversation.id))!;
     expect(conv.tags).toContain('voicemail');
     expect(conv.status).toBe('queued');
+    expect(await liveCall(h, conversation.id)).toMatchObject({ state: 'voicemail', recordingUrl });
 
     await post(h, V('/transcription'), { CallSid: sid, RecordingSid: 'RE' + '2'.repeat(32), TranscriptionStatus: 'completed', TranscriptionText: 'Please call me about my refund', TranscriptionUrl: 'https://api.twilio.com/t/TR1', RecordingUrl: recordingUrl });
     const transcription = (await events(h, conversation.id)).find((e) => e.name === 'call.transcription')!;
     expect(transcription.data).toMatchObject({ text: 'Please call me about my refund', recordingSid: 'RE' + '2'.repeat(32) });
     expect((await h.store.getMessage(voicemail.id))!.meta?.transcript).toBe('Please call me about my refund');
+    expect(await liveCall(h, conversation.id)).toMatchObject({ recordingUrl, transcriptionUrl: 'https://api.twilio.com/t/TR1', transcriptionText: 'Please call me about my refund' });
   });
 
   it('after hours offers voicemail or call-back; a call-back becomes a queued task with a scheduled job', async () => {

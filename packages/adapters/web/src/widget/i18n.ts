@@ -27,6 +27,8 @@ export interface WidgetStrings {
   you: string;
   support: string;
   forbidden: string;
+  /** Label of the "guess what you want to ask" chips above the composer. */
+  guess: string;
 }
 
 const zh: WidgetStrings = {
@@ -56,6 +58,7 @@ const zh: WidgetStrings = {
   you: '我',
   support: '客服',
   forbidden: '此页面无法使用在线客服',
+  guess: '猜你想问',
 };
 
 const en: WidgetStrings = {
@@ -85,6 +88,7 @@ const en: WidgetStrings = {
   you: 'You',
   support: 'Support',
   forbidden: 'Chat is not available on this page',
+  guess: 'You might ask',
 };
 
 /** Picks the strings for a language tag (`zh-CN` → Chinese), with overrides on top. */

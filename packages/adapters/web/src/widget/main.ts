@@ -132,6 +132,8 @@ class Widget {
   #attach!: HTMLButtonElement;
   #file!: HTMLInputElement;
   #live!: HTMLElement;
+  #chips!: HTMLElement;
+  #chipsLoaded = false;
   #wrap: HTMLElement;
 
   constructor(options: WidgetOptions & { server: string; tenant: string }) {
@@ -212,7 +214,8 @@ class Widget {
     composer.append(this.#file, this.#attach, this.#input, this.#send);
     this.#live = el('div', { class: 'sr', 'aria-live': 'assertive' });
 
-    this.#panel.append(header, this.#banner, this.#log, this.#typing, composer);
+    this.#chips = el('div', { class: 'chips', role: 'group', 'aria-label': t.guess, hidden: '' });
+    this.#panel.append(header, this.#banner, this.#log, this.#typing, this.#chips, composer);
     this.#panel.addEventListener('keydown', (e) => this.#trapFocus(e));
     this.#wrap.append(this.#panel, this.#launcher, this.#live);
     this.#root.append(style, this.#wrap);
@@ -250,6 +253,35 @@ class Widget {
     this.#renderBadge();
     this.#scroll();
     this.#input.focus();
+    void this.#loadChips();
+  }
+
+  /**
+   * "Guess what you want to ask": the bot's top questions for this page, as chips above the
+   * composer. Servers without the bot answer 404 and the chips stay hidden; so does any failure.
+   */
+  async #loadChips(): Promise<void> {
+    if (this.#chipsLoaded) return;
+    this.#chipsLoaded = true;
+    const query = new URLSearchParams({ tenant: this.#o.tenant, locale: this.#wrap.lang, limit: '10' });
+    if (this.#entry.pageType) query.set('pageType', this.#entry.pageType);
+    try {
+      const res = await fetch(new URL(`/api/v1/bot/top-questions?${query}`, this.#o.server).href);
+      if (!res.ok) return;
+      const body = (await res.json()) as { questions?: Array<{ question?: unknown }> };
+      for (const q of body.questions ?? []) {
+        if (typeof q.question !== 'string' || !q.question) continue;
+        const chip = el('button', { class: 'chip', type: 'button', title: q.question }, q.question) as HTMLButtonElement;
+        chip.addEventListener('click', () => {
+          this.#chips.hidden = true;
+          this.#sendMessage({ text: q.question as string });
+        });
+        this.#chips.append(chip);
+      }
+      this.#chips.hidden = this.#chips.childElementCount === 0;
+    } catch {
+      // No chips is a fine widget: the customer types instead.
+    }
   }
 
   close(): void {
@@ -549,6 +581,7 @@ class Widget {
     this.#input.style.height = 'auto';
     this.#send.disabled = true;
     this.#setTyping(false);
+    this.#chips.hidden = true;
     this.#sendMessage({ text });
   }
 

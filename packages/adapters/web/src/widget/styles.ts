@@ -61,6 +61,7 @@ h2{margin:0;font-size:16px;font-weight:650;letter-spacing:.1px}
 .carousel{display:flex;gap:10px;overflow-x:auto;max-width:100%;padding-bottom:4px;scroll-snap-type:x mandatory}
 .carousel .card{scroll-snap-align:start}
 .typing{font-size:12px;color:#8c959f;padding:0 18px 6px;min-height:18px;background:#fafbfc}
+.chips{display:flex;gap:6px;overflow-x:auto;padding:6px 10px;background:#fafbfc;scrollbar-width:none}.chips[hidden]{display:none}.chip{flex:none;border:1px solid var(--kefu-ring);background:#fff;color:var(--kefu-brand);border-radius:999px;padding:5px 11px;font:inherit;font-size:12.5px;cursor:pointer;white-space:nowrap;max-width:240px;overflow:hidden;text-overflow:ellipsis}.chip:hover,.chip:focus-visible{background:var(--kefu-brand);color:var(--kefu-on-brand);outline:none}
 .composer{display:flex;align-items:flex-end;gap:6px;padding:10px 10px 12px;border-top:1px solid #eaeef2;background:#fff}
 .composer .icon-btn{color:#57606a}
 .composer .icon-btn:hover{background:#f3f4f6}
