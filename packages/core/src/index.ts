@@ -15,6 +15,7 @@ export * from './http.js';
 export * from './ids.js';
 export * from './keyed-queue.js';
 export * from './logger.js';
+export * from './managed-entries.js';
 export * from './memory-store.js';
 export * from './model.js';
 export * from './plugin.js';

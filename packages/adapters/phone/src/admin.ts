@@ -1,17 +1,10 @@
-import { ErrorCodes, type HttpRoute, KefuError, type KefuApp, type Plugin, type RouteContext, isKefuError } from '@kefu/core';
+import { ErrorCodes, KefuError, type Plugin, managedEntriesPlugin } from '@kefu/core';
 import type { PhoneAdapter } from './adapter.js';
 import { PhoneErrorCodes } from './errors.js';
 import type { PhoneNumberConfig } from './shared.js';
 
 /** The store namespace of numbers added through the API (key: the voice channel, `phone`). */
 export const PHONE_NUMBERS_KV = 'phone.numbers';
-
-/** What a GET answers for one number. */
-export type PhoneNumberView = PhoneNumberConfig & { tenantId: string; source: 'config' | 'api' };
-
-interface StoredNumbers {
-  numbers: PhoneNumberConfig[];
-}
 
 const E164 = /^\+[1-9]\d{6,14}$/;
 
@@ -44,26 +37,6 @@ export function parsePhoneNumber(input: unknown, tenantId: string): PhoneNumberC
   };
 }
 
-const STATUS: Record<string, number> = {
-  [ErrorCodes.INVALID_INPUT]: 400,
-  [PhoneErrorCodes.CONFIG_INVALID]: 400,
-  [PhoneErrorCodes.IVR_INVALID]: 400,
-  [ErrorCodes.NOT_FOUND]: 404,
-  [ErrorCodes.DUPLICATE_REGISTRATION]: 409,
-  [PhoneErrorCodes.NUMBER_FROM_CONFIG]: 409,
-};
-
-function answer(handler: (request: Request, context: RouteContext) => Promise<Response>): HttpRoute['handler'] {
-  return async (request, context) => {
-    try {
-      return await handler(request, context);
-    } catch (error) {
-      if (isKefuError(error) && STATUS[error.code]) return Response.json({ error: error.toJSON() }, { status: STATUS[error.code]! });
-      throw error;
-    }
-  };
-}
-
 /**
  * A plugin that makes the phone adapter's numbers durable and manageable over REST (admins only):
  *
@@ -83,99 +56,32 @@ function answer(handler: (request: Request, context: RouteContext) => Promise<Re
  */
 export function phoneAdminPlugin(adapter: PhoneAdapter): Plugin {
   const channel = adapter.channel;
-  const base = `/api/v1/channels/${channel}/numbers`;
-  return {
+  return managedEntriesPlugin<PhoneNumberConfig>({
     name: `${channel}-admin`,
-    async setup(app: KefuApp) {
-      const fromConfig = new Set(adapter.listNumbers().map((n) => n.number));
-      const apiAdded = new Set<string>();
-      let writes: Promise<unknown> = Promise.resolve();
-      // One writer at a time: the numbers of a channel are one stored document.
-      const update = (change: (numbers: PhoneNumberConfig[]) => PhoneNumberConfig[]) => {
-        const next = writes.then(async () => {
-          const stored = (await app.store.kvGet<StoredNumbers>(PHONE_NUMBERS_KV, channel))?.numbers ?? [];
-          await app.store.kvSet(PHONE_NUMBERS_KV, channel, { numbers: change(stored) } satisfies StoredNumbers);
-        });
-        writes = next.catch(() => undefined);
-        return next;
-      };
-
-      for (const config of (await app.store.kvGet<StoredNumbers>(PHONE_NUMBERS_KV, channel))?.numbers ?? []) {
-        if (fromConfig.has(config.number)) {
-          app.logger.warn({ number: config.number }, 'a stored phone number is also configured; the configured one wins');
-          continue;
-        }
-        try {
-          adapter.addNumber(config);
-          apiAdded.add(config.number);
-        } catch (error) {
-          app.logger.error({ err: error, number: config.number }, 'a stored phone number is invalid; skipped');
-        }
-      }
-
-      const ofTenant = (tenantId: string) => adapter.listNumbers().filter((n) => (n.tenantId ?? 'default') === tenantId);
-      const view = (n: PhoneNumberConfig): PhoneNumberView => ({ ...n, tenantId: n.tenantId ?? 'default', source: apiAdded.has(n.number) ? 'api' : 'config' });
-
-      app.httpRoute({
-        method: 'GET',
-        path: base,
-        auth: 'admin',
-        tag: 'channels',
-        summary: "Lists the phone numbers of the caller's tenant",
-        handler: answer(async (_request, { tenantId }) => Response.json({ items: ofTenant(tenantId).map(view) })),
-      });
-      app.httpRoute({
-        method: 'POST',
-        path: base,
-        auth: 'admin',
-        tag: 'channels',
-        summary: 'Adds a Twilio number (voice and/or SMS, optional IVR); it serves at once and survives restarts',
-        requestSchema: {
-          type: 'object',
-          required: ['number'],
-          additionalProperties: false,
-          properties: { number: { type: 'string', pattern: E164.source }, voice: { type: 'boolean' }, sms: { type: 'boolean' }, ivr: { type: 'object' }, tenantId: { type: 'string' } },
-        },
-        handler: answer(async (request, { tenantId }) => {
-          let body: unknown;
-          try {
-            body = JSON.parse(await request.text());
-          } catch {
-            throw invalid(['the body must be JSON']);
-          }
-          const config = parsePhoneNumber(body, tenantId);
-          if (adapter.listNumbers().some((n) => n.number === config.number)) {
-            throw new KefuError(ErrorCodes.DUPLICATE_REGISTRATION, `The number ${config.number} is configured already`, { details: { number: config.number } });
-          }
-          // Added first: an invalid IVR throws here, before anything is stored.
-          adapter.addNumber(config);
-          try {
-            await update((numbers) => [...numbers.filter((n) => n.number !== config.number), config]);
-          } catch (error) {
-            adapter.removeNumber(config.number);
-            throw error;
-          }
-          apiAdded.add(config.number);
-          return Response.json({ number: view(config) }, { status: 201 });
-        }),
-      });
-      app.httpRoute({
-        method: 'DELETE',
-        path: `${base}/:number`,
-        auth: 'admin',
-        tag: 'channels',
-        summary: 'Removes a phone number added through the API (its conversations stay)',
-        handler: answer(async (_request, { tenantId, params }) => {
-          const number = params.number ?? '';
-          // Another tenant's number answers like a missing one.
-          if (!ofTenant(tenantId).some((n) => n.number === number)) throw new KefuError(ErrorCodes.NOT_FOUND, `No phone number "${number}"`, { details: { number } });
-          if (!apiAdded.has(number)) throw new KefuError(PhoneErrorCodes.NUMBER_FROM_CONFIG, `The number ${number} comes from the server's configuration; remove it there`, { details: { number } });
-          await update((numbers) => numbers.filter((n) => n.number !== number));
-          adapter.removeNumber(number);
-          apiAdded.delete(number);
-          return new Response(null, { status: 204 });
-        }),
-      });
+    path: `/api/v1/channels/${channel}/numbers`,
+    kv: { namespace: PHONE_NUMBERS_KV, key: channel },
+    noun: 'number',
+    label: 'phone number',
+    idOf: (n) => n.number,
+    tenantOf: (n) => n.tenantId,
+    list: () => adapter.listNumbers(),
+    add: (n) => adapter.addNumber(n),
+    remove: (number) => void adapter.removeNumber(number),
+    parse: parsePhoneNumber,
+    view: (n) => ({ ...n, tenantId: n.tenantId ?? 'default' }),
+    fromConfigCode: PhoneErrorCodes.NUMBER_FROM_CONFIG,
+    statusOf: { [PhoneErrorCodes.CONFIG_INVALID]: 400, [PhoneErrorCodes.IVR_INVALID]: 400 },
+    docs: {
+      tag: 'channels',
+      list: "Lists the phone numbers of the caller's tenant",
+      add: 'Adds a Twilio number (voice and/or SMS, optional IVR); it serves at once and survives restarts',
+      remove: 'Removes a phone number added through the API (its conversations stay)',
+      requestSchema: {
+        type: 'object',
+        required: ['number'],
+        additionalProperties: false,
+        properties: { number: { type: 'string', pattern: E164.source }, voice: { type: 'boolean' }, sms: { type: 'boolean' }, ivr: { type: 'object' }, tenantId: { type: 'string' } },
+      },
     },
-  };
+  });
 }

@@ -1,4 +1,4 @@
-import { ErrorCodes, type HttpRoute, KefuError, type KefuApp, type Plugin, type RouteContext, isKefuError } from '@kefu/core';
+import { ErrorCodes, KefuError, type Plugin, isKefuError, managedEntriesPlugin } from '@kefu/core';
 import type { WechatAdapter } from './adapter.js';
 import { type OfficialAccountConfig, WECOM_STATE_MAPS, type WechatAccountConfig, type WecomKfAccountConfig, validateAccount } from './config.js';
 import { WechatErrorCodes } from './errors.js';
@@ -6,17 +6,10 @@ import { WechatErrorCodes } from './errors.js';
 /** The store namespace of accounts added through the API (key: the channel). */
 export const WECHAT_ACCOUNTS_KV = 'wechat.accounts';
 
-/** What a GET answers for one account: the configuration with every secret masked. */
-export type MaskedWechatAccount = WechatAccountConfig & { source: 'config' | 'api' };
-
 const SECRET_FIELDS = ['appSecret', 'secret', 'token', 'encodingAesKey'] as const;
 /** Shown instead of a secret: long enough to see that one is set, nothing of its value. */
 export const MASKED_SECRET = '********';
 const MAX_STRING = 512;
-
-interface StoredAccounts {
-  accounts: WechatAccountConfig[];
-}
 
 /** Masks the secrets of an account for an answer. */
 export function maskWechatAccount(account: WechatAccountConfig): WechatAccountConfig {
@@ -126,34 +119,6 @@ export function parseWechatAccount(input: unknown, tenantId: string): WechatAcco
   return account;
 }
 
-const STATUS: Record<string, number> = {
-  [ErrorCodes.INVALID_INPUT]: 400,
-  [ErrorCodes.NOT_FOUND]: 404,
-  [ErrorCodes.DUPLICATE_REGISTRATION]: 409,
-  [WechatErrorCodes.ACCOUNT_FROM_CONFIG]: 409,
-};
-
-/** Answers a coded error in the server's shape (`{ error: { code, message, details? } }`). */
-function answer(handler: (request: Request, context: RouteContext) => Promise<Response>): HttpRoute['handler'] {
-  return async (request, context) => {
-    try {
-      return await handler(request, context);
-    } catch (error) {
-      if (isKefuError(error) && STATUS[error.code]) return Response.json({ error: error.toJSON() }, { status: STATUS[error.code]! });
-      throw error;
-    }
-  };
-}
-
-async function readJson(request: Request): Promise<unknown> {
-  const text = await request.text();
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw invalid(['the body must be JSON']);
-  }
-}
-
 /**
  * A plugin that makes the WeChat adapter's accounts durable and manageable over REST (admins only):
  *
@@ -174,54 +139,27 @@ async function readJson(request: Request): Promise<unknown> {
  */
 export function wechatAdminPlugin(adapter: WechatAdapter): Plugin {
   const channel = adapter.channel;
-  const base = `/api/v1/channels/${channel}/accounts`;
-  return {
+  return managedEntriesPlugin<WechatAccountConfig>({
     name: `${channel}-admin`,
-    async setup(app: KefuApp) {
-      const fromConfig = new Set(adapter.accounts.map((a) => a.id));
-      const apiAdded = new Set<string>();
-      let writes: Promise<unknown> = Promise.resolve();
-      // One writer at a time: the accounts of a channel are one stored document.
-      const update = (change: (accounts: WechatAccountConfig[]) => WechatAccountConfig[]) => {
-        const next = writes.then(async () => {
-          const stored = (await app.store.kvGet<StoredAccounts>(WECHAT_ACCOUNTS_KV, channel))?.accounts ?? [];
-          await app.store.kvSet(WECHAT_ACCOUNTS_KV, channel, { accounts: change(stored) } satisfies StoredAccounts);
-        });
-        writes = next.catch(() => undefined);
-        return next;
-      };
-
-      for (const account of (await app.store.kvGet<StoredAccounts>(WECHAT_ACCOUNTS_KV, channel))?.accounts ?? []) {
-        if (fromConfig.has(account.id)) {
-          app.logger.warn({ accountId: account.id, channel }, 'a stored WeChat account has the id of a configured one; the configured one wins');
-          continue;
-        }
-        try {
-          adapter.addAccount(account);
-          apiAdded.add(account.id);
-        } catch (error) {
-          app.logger.error({ err: error, accountId: account.id, channel }, 'a stored WeChat account is invalid; skipped');
-        }
-      }
-
-      const ofTenant = (tenantId: string) => adapter.accounts.filter((a) => (a.tenantId ?? 'default') === tenantId);
-      const view = (a: WechatAccountConfig): MaskedWechatAccount => ({ ...maskWechatAccount(a), source: apiAdded.has(a.id) ? 'api' : 'config' });
-
-      app.httpRoute({
-        method: 'GET',
-        path: base,
-        auth: 'admin',
-        tag: 'channels',
-        summary: `Lists the ${channel} accounts of the caller's tenant (secrets masked)`,
-        handler: answer(async (_request, { tenantId }) => Response.json({ items: ofTenant(tenantId).map(view) })),
-      });
-      app.httpRoute({
-        method: 'POST',
-        path: base,
-        auth: 'admin',
-        tag: 'channels',
-        summary: `Adds a ${channel} account (Official Account or WeCom kf); it serves webhooks at once and survives restarts`,
-        requestSchema: {
+    path: `/api/v1/channels/${channel}/accounts`,
+    kv: { namespace: WECHAT_ACCOUNTS_KV, key: channel },
+    noun: 'account',
+    label: 'WeChat account',
+    idOf: (a) => a.id,
+    tenantOf: (a) => a.tenantId,
+    list: () => [...adapter.accounts],
+    add: (a) => adapter.addAccount(a),
+    remove: (id) => void adapter.removeAccount(id),
+    parse: parseWechatAccount,
+    view: (a) => maskWechatAccount(a) as unknown as Record<string, unknown>,
+    created: (a) => ({ webhookPath: `/webhooks/${channel}/${a.id}` }),
+    fromConfigCode: WechatErrorCodes.ACCOUNT_FROM_CONFIG,
+    docs: {
+      tag: 'channels',
+      list: `Lists the ${channel} accounts of the caller's tenant (secrets masked)`,
+      add: `Adds a ${channel} account (Official Account or WeCom kf); it serves webhooks at once and survives restarts`,
+      remove: `Removes a ${channel} account added through the API (its conversations stay)`,
+      requestSchema: {
           type: 'object',
           required: ['kind', 'id', 'token'],
           properties: {
@@ -243,35 +181,6 @@ export function wechatAdminPlugin(adapter: WechatAdapter): Plugin {
             serviceStates: { enum: Object.keys(WECOM_STATE_MAPS) },
           },
         },
-        handler: answer(async (request, { tenantId }) => {
-          const account = parseWechatAccount(await readJson(request), tenantId);
-          if (adapter.accounts.some((a) => a.id === account.id)) {
-            throw new KefuError(ErrorCodes.DUPLICATE_REGISTRATION, `A WeChat account "${account.id}" exists already`, { details: { accountId: account.id } });
-          }
-          await update((accounts) => [...accounts.filter((a) => a.id !== account.id), account]);
-          adapter.addAccount(account);
-          apiAdded.add(account.id);
-          return Response.json({ account: view(account), webhookPath: `/webhooks/${channel}/${account.id}` }, { status: 201 });
-        }),
-      });
-      app.httpRoute({
-        method: 'DELETE',
-        path: `${base}/:id`,
-        auth: 'admin',
-        tag: 'channels',
-        summary: `Removes a ${channel} account added through the API (its conversations stay)`,
-        handler: answer(async (_request, { tenantId, params }) => {
-          const id = params.id ?? '';
-          const account = ofTenant(tenantId).find((a) => a.id === id);
-          // Another tenant's account answers like a missing one.
-          if (!account) throw new KefuError(ErrorCodes.NOT_FOUND, `No WeChat account "${id}"`, { details: { accountId: id } });
-          if (!apiAdded.has(id)) throw new KefuError(WechatErrorCodes.ACCOUNT_FROM_CONFIG, `The WeChat account "${id}" comes from the server's configuration; remove it there`, { details: { accountId: id } });
-          await update((accounts) => accounts.filter((a) => a.id !== id));
-          adapter.removeAccount(id);
-          apiAdded.delete(id);
-          return new Response(null, { status: 204 });
-        }),
-      });
     },
-  };
+  });
 }

@@ -109,7 +109,7 @@ describe('wechatAdminPlugin', () => {
     expect((await s.api(`${BASE}/shop2`, { method: 'DELETE', token: s.tokens.alice })).status).toBe(403);
     expect((await s.api(`${BASE}/shop2`, { method: 'DELETE', token: s.tokens.ada })).status).toBe(204);
     expect((await s.post('shop2', 'shop2-token', 'openid-b', '1005')).status).toBe(404);
-    expect(await s.app.store.kvGet(WECHAT_ACCOUNTS_KV, 'wechat')).toEqual({ accounts: [] });
+    expect(await s.app.store.kvGet(WECHAT_ACCOUNTS_KV, 'wechat')).toEqual({ entries: [] });
     await s.server.close();
     s = await boot(filename, fake.url);
     expect((await s.api(BASE, { token: s.tokens.ada })).body.items.map((a: any) => a.id)).toEqual(['env-oa']);
