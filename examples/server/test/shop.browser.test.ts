@@ -1,11 +1,15 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Conversation } from '@kefu/core';
 import { DEMO_PASSWORD, call, launchChromium, login, startExample, until } from './helpers.js';
 
-const SCREENSHOTS = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url));
+// The README's screenshots are refreshed only on request (UPDATE_SCREENSHOTS=1), so a test run leaves
+// the tree clean; otherwise they go to a temp folder and are still taken (the steps are the test).
+const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS ? fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url)) : `${mkdtempSync(join(tmpdir(), 'kefu-shots-'))}/`;
 
 let browser: Browser | undefined;
 let running: Awaited<ReturnType<typeof startExample>>;

@@ -67,6 +67,10 @@ export interface Hit {
   confidence: number;
   /** Index of the best-matching question among the entry's questions. */
   doc: number;
+  /** Coverage of the best question: word view query/question share, character view query/question share. */
+  coverage: { wq: number; wd: number; cq: number; cd: number };
+  /** How many of the entry's questions made the shortlist (an entry several questions agree on is safer). */
+  support: number;
 }
 
 /** Tuning knobs of the index. */
@@ -207,9 +211,12 @@ export class Bm25Index {
     const best = new Map<number, Hit>();
     for (const doc of heap.items()) {
       const d = this.#docs[doc]!;
-      const hit: Hit = { entry: d.entry, doc, score: scores[doc]!, confidence: this.#confidence(qWords, qChars, d) };
+      const coverage = this.#coverage(qWords, qChars, d);
+      const hit: Hit = { entry: d.entry, doc, score: scores[doc]!, confidence: blend(coverage), coverage, support: 1 };
       const current = best.get(d.entry);
+      if (current) hit.support = current.support + 1;
       if (!current || hit.confidence > current.confidence || (hit.confidence === current.confidence && hit.score > current.score)) best.set(d.entry, hit);
+      else current.support = hit.support;
     }
     for (const doc of touched) scores[doc] = 0;
     return [...best.values()].sort((a, b) => b.confidence - a.confidence || b.score - a.score).slice(0, limit);
@@ -237,7 +244,7 @@ export class Bm25Index {
    * with many unmatched words is a weaker match). Words and characters are blended so a typo only
    * costs part of the confidence.
    */
-  #confidence(qWords: Map<string, number>, qChars: Map<string, number>, doc: Doc): number {
+  #coverage(qWords: Map<string, number>, qChars: Map<string, number>, doc: Doc): Hit['coverage'] {
     const overlap = (q: Map<string, number>, d: Map<string, number>, isChars: boolean) => {
       let qMass = 0;
       let dMass = 0;
@@ -256,12 +263,17 @@ export class Bm25Index {
     };
     const w = overlap(qWords, doc.words, false);
     const c = overlap(qChars, doc.chars, true);
-    const words = Math.pow(w.q, 0.6) * Math.pow(w.d, 0.4);
-    const chars = Math.pow(c.q, 0.6) * Math.pow(c.d, 0.4);
-    // Characters only lift the confidence (typos, odd segmentation); synonyms matched as words
-    // share no characters and must not be pulled down by them.
-    return chars > words ? words + 0.3 * (chars - words) : words;
+    return { wq: w.q, wd: w.d, cq: c.q, cd: c.d };
   }
+}
+
+/** The confidence of one question from its coverage. */
+function blend(c: Hit['coverage']): number {
+  const words = Math.pow(c.wq, 0.6) * Math.pow(c.wd, 0.4);
+  const chars = Math.pow(c.cq, 0.6) * Math.pow(c.cd, 0.4);
+  // Characters only lift the confidence (typos, odd segmentation); synonyms matched as words
+  // share no characters and must not be pulled down by them.
+  return chars > words ? words + 0.3 * (chars - words) : words;
 }
 
 const IDF_POWER = 1;

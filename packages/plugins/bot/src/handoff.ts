@@ -1,8 +1,21 @@
 import { normalize } from './normalize.js';
 
 // A request for a person, not a question about people ("人工客服几点上班" is a question).
+// Families rather than phrases: a request verb (请/帮我/我要/给我 + 转/找/接/叫/安排 …) followed by a
+// person (人工, 真人, 客服, 小二, 专员, 小姐姐 …), unless what follows the person is a thing about them
+// ("客服电话", "人工几点上班") — that is a question, answered from the knowledge base.
+const PERSON = '(?:人工客服|人工服务|人工|真人客服|真人|活人|人类|真的人|客服专员|客服人员|客服小姐姐|客服小哥|客服|小二|专员|工作人员|售后人员|小姐姐|小哥哥)';
+const NOT_ABOUT = '(?!电话|热线|号码|邮箱|微信|时间|几点|上班|下班|工作时间|在线时间|费|智能)';
 const REQUEST_PATTERNS: RegExp[] = [
-  /(转|接|找|要|换|叫|来|给我|需要|请求)(一?个|一下|下)?(人工|真人|活人|人类|真的人)/,
+  new RegExp(`(转|接|找|叫|换|安排|呼叫|接通|转接|请求|来)(一?个|一位|一下|下|位)?(你们的?)?${PERSON}${NOT_ABOUT}`),
+  new RegExp(`(我要|我想要|给我|帮我|请|麻烦|需要|我需要)(转|接|找|叫|换|安排|来)?(一?个|一位|一下|位)?${PERSON}${NOT_ABOUT}`),
+  new RegExp(`(让|请|派|叫)(一?个|一位)?(你们的?)?${PERSON}(来|过来|跟|和|出来|回复|处理|接)`),
+  /(跟|和|与|同)(一?个|你们的?)?(真|活)?人(说话|聊|沟通|谈|讲|对话)/,
+  /(不要|别|不想|不跟|不和|不用)(再)?(跟|和|用|让)?(你)?(这个)?(的)?(机器人|机器|自动回复|ai|bot)(了|回复|回答|说|聊|敷衍)?$/,
+  /换(个|一个)?人(来|跟|和|回|说|吧|$)/,
+  /(给我|帮我)(转|接)(过去|一下|吧|啊)?$/,
+  /(人工|真人|活人)(客服)?(呢|在哪|在不在|在吗|人呢)/,
+  /(转|接|找|要|换|叫|来|给我|需要|请求)(一?个|一下|下)?(人工|真人|活人|人类|真的人)(?!费|智能)/,
   /转(接)?(到)?(人工|客服)/,
   /(让|请|派)(一?个)?(真人|人工|活人|客服)(来|跟|和|出来)/,
   /找(一?个|下)?(你们的?)?客服$/,
@@ -18,6 +31,10 @@ const REQUEST_PATTERNS: RegExp[] = [
   /\b(want|need|get) (a|an|the)? ?(human|agent|representative|operator|manager|supervisor)\b/,
   /\bhuman being\b/,
   /\bnot (a|an|the)? ?(bot|robot|machine)\b/,
+  /\b(get|give|bring|find|put) me (through to )?(a|an|the|your)? ?(real |live |actual )?(human|agent|manager|supervisor|representative|rep|person|operator|someone)\b/,
+  /\b(need|want|like|request) (to (talk|speak|chat) (to|with) )?(a|an|the|your)? ?(real |live |actual )?(human|agent|manager|supervisor|representative|operator|staff member|customer (service|support) (agent|staff|rep|person|representative))\b/,
+  /\b(stop|no more|enough of|done with) (the |this |your )?(bot|robot|machine|automated|auto reply)/,
+  /\bescalate\b/,
 ];
 // Questions about when people are available are questions, not requests ("when can I talk to an agent").
 const ABOUT_HOURS = [

@@ -15,4 +15,6 @@ export const DEFAULT_OUT_OF_SCOPE: readonly string[] = [
   '彩票号码', '推荐旅游景点', '哪种编程语言最好', '房贷怎么算', '今天星期几', '最近有什么新闻', '你喜欢什么颜色', '公司在哪里上市',
   'lottery numbers', 'best programming language', 'hello world program', 'mortgage calculator', 'travel destinations',
   'how to lose weight', 'philosophy question', 'who won the game', 'book a flight', 'book a hotel', 'capital of a country',
+  // The same topics as single words: jieba keeps "天气预报" whole, so "今天天气怎么样" shared nothing with it.
+  '天气', '笑话', '股票', '新闻', '电影', '游戏', '旅游', '星座', '算命', '考试', '作业', '做菜', '聊天',
 ];

@@ -435,7 +435,7 @@ export function createBotPlugin(options: BotPluginOptions = {}): Plugin {
             let answerText = picked.text;
             let source: 'kb' | 'llm' = 'kb';
             if (answerText && options.llmMode === 'rephrase') {
-              const rephrased = await askLlm(text, [{ entry: { ...u.entry, answer: answerText }, confidence: u.confidence, score: 0 }], locale, 'rephrase', {});
+              const rephrased = await askLlm(text, [{ entry: { ...u.entry, answer: answerText }, confidence: u.confidence, lexical: u.confidence, score: 0, features: [] }], locale, 'rephrase', {});
               if (rephrased) {
                 answerText = rephrased;
                 source = 'llm';

@@ -32,12 +32,17 @@ const LEXICON: Record<string, number> = {
   垃圾: -3, 骗子: -3, 骗人: -3, 诈骗: -3, 坑人: -3, 坑爹: -3, 黑店: -3, 气死: -3, 气死我了: -3, 恶心: -3, 无耻: -3, 滚: -3, 妈的: -3, 傻逼: -3,
   报警: -3, 12315: -3, 曝光: -3, 差劲: -3, 破东西: -3, 什么破: -3, 坑: -2, 骗: -3, 混蛋: -3, 去死: -3, 忍无可忍: -3, 愤怒: -3, 火大: -3,
   生气: -2, 过分: -2, 太过分: -3, 离谱: -2, 失望: -2, 敷衍: -2, 不负责任: -3, 烂: -2, 差: -2, 糟糕: -2, 太慢: -1, 讨厌: -2, 受够: -3, 崩溃: -2,
+  // Swearing, threats to report or sue, and accusations: a customer saying these wants a person.
+  他妈: -3, 他妈的: -3, 特么: -3, 尼玛: -3, 卧槽: -3, 我靠: -2, 狗屎: -3, 奸商: -3, 黑心: -3, 无良: -3, 欺负人: -3, 欺负: -2, 欺骗: -3, 骗钱: -3, 坑钱: -3,
+  举报: -3, 维权: -3, 消协: -3, 消费者协会: -3, 工商局: -3, 起诉: -3, 律师: -3, 法院: -3, 差评: -2, 最差: -3, 太差: -3, 气人: -3, 可恶: -3, 受不了: -2, 忍不了: -3,
   不满: -2, 郁闷: -1, 无语: -2, 后悔: -1, 投诉: -1, 慢: -1, 烦: -1, 着急: -1, 急: -1,
   满意: 2, 喜欢: 2, 好评: 2, 不错: 2, 谢谢: 1, 感谢: 1, 棒: 2, 赞: 2, 开心: 2, 好用: 2, 舒服: 1, 给力: 2, 推荐: 1,
   scam: -3, scammer: -3, fraud: -3, idiot: -3, idiots: -3, stupid: -3, useless: -3, terrible: -3, horrible: -3, worst: -3, furious: -3, fuck: -3,
   fucking: -3, shit: -3, crap: -3, pathetic: -3, disgusting: -3, ridiculous: -2, unacceptable: -3, outrageous: -3, hate: -3, awful: -3,
   angry: -2, mad: -2, rubbish: -3, garbage: -3, liar: -3, liars: -3, cheat: -3, cheated: -3, annoyed: -2, upset: -2, disappointed: -2,
-  bad: -1, poor: -1, slow: -1, sucks: -3, suck: -3, wtf: -3, nonsense: -2, frustrated: -2, fed: -1,
+  scammers: -3, scamming: -3, ripoff: -3, incompetent: -3, nightmare: -3, lawyer: -3, sue: -3, disgusted: -3, livid: -3, unbelievable: -2,
+  joke: -1, fed: -1, bullshit: -3, bs: -2, report: -1, complaint: -1, ripped: -2, robbed: -3, worthless: -3, dishonest: -3,
+  bad: -1, poor: -1, slow: -1, sucks: -3, suck: -3, wtf: -3, nonsense: -2, frustrated: -2,
   good: 1, great: 2, thanks: 1, thank: 1, love: 2, perfect: 2, excellent: 2, happy: 2, nice: 1, awesome: 2, helpful: 2,
 };
 const NEGATORS = new Set(['不', '没', '没有', '别', '不是', '并不', '毫不', '不太', 'not', 'no', 'never', 'dont', 'isnt', 'wasnt', 'arent', 'didnt', 'doesnt', 'hardly', 'nothing']);

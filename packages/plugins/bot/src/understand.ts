@@ -4,6 +4,7 @@ import { type Intent, type IntentRule, detectIntent } from './intents.js';
 import { type Sentiment, type SentimentAnalyzer, type SentimentOptions, createSentimentAnalyzer } from './sentiment.js';
 import { type Tokenizer, type TokenizerOptions, createTokenizer } from './tokenize.js';
 import { DEFAULT_OUT_OF_SCOPE } from './out-of-scope.js';
+import { DEFAULT_RERANKER, type RerankerWeights, RERANK_FEATURES, rerankFeatures, rerankProbability } from './rerank.js';
 import type { KbEntry } from './types.js';
 
 /** Confidence thresholds: at or above `answer` the bot answers, at or above `suggest` it offers "did you mean". */
@@ -29,8 +30,14 @@ export type UnderstandingHandoffReason = 'explicit' | 'negative_sentiment';
 /** A candidate entry with its confidence. */
 export interface Candidate {
   entry: KbEntry;
+  /** 0–1: the re-ranker's probability that this entry answers (the lexical confidence when the re-ranker is off). */
   confidence: number;
+  /** 0–1: the lexical confidence (query and question coverage). */
+  lexical: number;
+  /** BM25 score of the entry's best question. */
   score: number;
+  /** The re-ranker's features (see `RERANK_FEATURES`). */
+  features: number[];
 }
 
 /** Everything the bot understood about one message. */
@@ -60,6 +67,12 @@ export interface UnderstanderOptions {
   outOfScope?: readonly string[] | false;
   /** Treat angry messages as a request for a person. Default true. */
   handoffOnAnger?: boolean;
+  /**
+   * The learned re-ranker over the shortlist ({@link DEFAULT_RERANKER}); `false` ranks and decides
+   * by lexical confidence alone. With the re-ranker on, `thresholds` apply to its probability and
+   * default to the ones trained with it.
+   */
+  reranker?: RerankerWeights | false;
 }
 
 /** Per-question context. */
@@ -77,6 +90,11 @@ export interface Understander {
   /** The best `limit` entries for a text, whatever their confidence (agent assist). */
   search(text: string, limit?: number, context?: UnderstandContext): Candidate[];
 }
+
+// Candidates the re-ranker weighs per question (it returns fewer).
+const SHORTLIST = 8;
+// Lexical confidence of a verbatim match (both coverages complete), allowing for rounding.
+const EXACT = 0.999;
 
 let sharedTokenizer: Tokenizer | undefined;
 let sharedSentiment: SentimentAnalyzer | undefined;
@@ -106,7 +124,9 @@ export function createUnderstander(entries: readonly KbEntry[], options: Underst
       : options.sentiment
         ? createSentimentAnalyzer(options.sentiment)
         : (sharedSentiment ??= createSentimentAnalyzer());
-  const thresholds: Thresholds = { ...DEFAULT_THRESHOLDS, ...options.thresholds };
+  const reranker = options.reranker === false ? undefined : (options.reranker ?? DEFAULT_RERANKER);
+  if (reranker && reranker.features.join() !== RERANK_FEATURES.join()) throw new Error('reranker weights do not match the features this version computes');
+  const thresholds: Thresholds = { ...(reranker ? reranker.thresholds : DEFAULT_THRESHOLDS), ...options.thresholds };
   const active = entries.filter((e) => e.enabled !== false);
   const questions: Array<{ entry: number; text: string }> = [];
   active.forEach((e, i) => {
@@ -120,8 +140,10 @@ export function createUnderstander(entries: readonly KbEntry[], options: Underst
   const handoffOnAnger = options.handoffOnAnger ?? true;
 
   const rank = (text: string, limit: number, context: UnderstandContext): { candidates: Candidate[]; offTopic: number } => {
-    const hits = index.search(tokenizer.tokenize(text), limit * 3 + 1);
-    const out: Candidate[] = [];
+    // The re-ranker looks at a wider shortlist than it returns: the right entry is often 2nd–5th lexically.
+    const shortlist = Math.max(limit, SHORTLIST);
+    const hits = index.search(tokenizer.tokenize(text), shortlist * 2 + 1);
+    const kept: Array<{ hit: (typeof hits)[number]; entry: KbEntry }> = [];
     let offTopic = 0;
     for (const hit of hits) {
       if (hit.entry === outOfScope) {
@@ -130,11 +152,19 @@ export function createUnderstander(entries: readonly KbEntry[], options: Underst
       }
       const entry = active[hit.entry]!;
       if (context.channel && entry.channels?.length && !entry.channels.includes(context.channel)) continue;
-      out.push({ entry, confidence: hit.confidence, score: hit.score });
-      if (out.length >= limit) break;
+      kept.push({ hit, entry });
+      if (kept.length >= shortlist) break;
     }
-    // Rank by confidence among the BM25 shortlist: it accounts for what the question leaves unmatched.
-    return { candidates: out.sort((a, b) => b.confidence - a.confidence || b.score - a.score), offTopic };
+    // Lexical order first (confidence accounts for what the question leaves unmatched); the
+    // features are relative to it.
+    kept.sort((a, b) => b.hit.confidence - a.hit.confidence || b.hit.score - a.hit.score);
+    const features = rerankFeatures(kept.map((k) => ({ hit: k.hit, category: k.entry.category })), offTopic, detectIntent(text, options.intentRules)?.name);
+    const out: Candidate[] = kept.map((k, i) => {
+      const x = features[i]!;
+      return { entry: k.entry, confidence: reranker ? rerankProbability(reranker, x) : k.hit.confidence, lexical: k.hit.confidence, score: k.hit.score, features: x };
+    });
+    if (reranker) out.sort((a, b) => b.confidence - a.confidence || b.lexical - a.lexical);
+    return { candidates: out.slice(0, limit), offTopic };
   };
   const search = (text: string, limit = 3, context: UnderstandContext = {}): Candidate[] => rank(text, limit, context).candidates;
 
@@ -153,7 +183,10 @@ export function createUnderstander(entries: readonly KbEntry[], options: Underst
       const { candidates, offTopic } = rank(text, 3, context);
       const top = candidates[0];
       const confidence = top?.confidence ?? 0;
-      if (offTopic > confidence) return { decision: 'fallback', confidence, candidates, ...base };
+      if (offTopic > Math.max(0, ...candidates.map((c) => c.lexical))) return { decision: 'fallback', confidence, candidates, ...base };
+      // A question of the knowledge base asked word for word (a pressed "did you mean" button, a
+      // top-question chip) is that entry, whatever the thresholds.
+      if (top && top.lexical >= EXACT && (candidates[1]?.lexical ?? 0) < EXACT) return { decision: 'answer', entry: top.entry, confidence, candidates, ...base };
       const lead = confidence - (candidates[1]?.confidence ?? 0);
       if (top && (confidence >= thresholds.answer || (confidence >= thresholds.suggest && lead >= thresholds.margin))) return { decision: 'answer', entry: top.entry, confidence, candidates, ...base };
       if (top && confidence >= thresholds.suggest) {

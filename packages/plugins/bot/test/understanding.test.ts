@@ -9,7 +9,9 @@ import {
   defaultSegmenter,
   detectIntent,
   detectLocale,
+  DEFAULT_RERANKER,
   isHandoffRequest,
+  RERANK_FEATURES,
   normalize,
   type KbEntry,
 } from '../src/index.js';
@@ -59,6 +61,50 @@ describe('handoff requests', () => {
   });
 });
 
+describe('handoff request families', () => {
+  // Verb × person families, not listed phrases: every combination must read as a request.
+  const verbs = ['帮我转', '我要找', '给我接', '请转接', '麻烦安排'];
+  const people = ['人工', '真人', '客服', '小二', '专员', '客服专员'];
+  it.each(verbs.flatMap((v) => people.map((p) => `${v}${p}`)))('"%s" asks for a person', (q) => {
+    expect(isHandoffRequest(q)).toBe(true);
+  });
+  it.each(['I want to speak with a real person', 'can i chat with someone', 'get me a manager', 'I need a human', 'stop the bot', 'please escalate this', '我要和人说话 不要机器人', '人工客服在哪 快点给我接', '换个人来'])('"%s" asks for a person', (q) => {
+    expect(isHandoffRequest(q)).toBe(true);
+  });
+  it.each(['给我客服电话', '找客服几点上班', '安装需要人工费吗', '人工智能', '找人来安装可以吗', 'do i need a person to sign for it'])('"%s" is a question, not a request', (q) => {
+    expect(isHandoffRequest(q)).toBe(false);
+  });
+});
+
+describe('re-ranker', () => {
+  it('ships weights for exactly the features it computes', () => {
+    expect(DEFAULT_RERANKER.features).toEqual([...RERANK_FEATURES]);
+    expect(DEFAULT_RERANKER.weights).toHaveLength(RERANK_FEATURES.length);
+  });
+  it('reports a probability, the lexical confidence and the features of each candidate', () => {
+    const u = createUnderstander(KB);
+    const [top] = u.search('运费怎么算');
+    expect(top?.entry.id).toBe('ship-fee');
+    expect(top?.features).toHaveLength(RERANK_FEATURES.length);
+    expect(top!.confidence).toBeGreaterThan(0);
+    expect(top!.confidence).toBeLessThan(1);
+    expect(top!.lexical).toBeCloseTo(1, 3);
+  });
+  it('can be switched off: the confidence is then the lexical one', () => {
+    const u = createUnderstander(KB, { reranker: false });
+    const [top] = u.search('运费怎么算');
+    expect(top!.confidence).toBe(top!.lexical);
+    expect(u.thresholds.answer).toBe(0.5);
+  });
+  it('refuses weights trained for other features', () => {
+    expect(() => createUnderstander(KB, { reranker: { ...DEFAULT_RERANKER, features: ['confidence'] } })).toThrow(/reranker weights/);
+  });
+  it('answers a verbatim question of an entry whatever the thresholds', () => {
+    const strict = createUnderstander(KB, { thresholds: { answer: 0.999, suggest: 0.99, margin: 1 } });
+    expect(strict.understand('运费怎么算？').entry?.id).toBe('ship-fee');
+  });
+});
+
 describe('sentiment', () => {
   const analyzer = createSentimentAnalyzer();
   it('handles negation and intensifiers', () => {
@@ -67,6 +113,9 @@ describe('sentiment', () => {
     expect(analyzer.analyze('not bad at all').score).toBeGreaterThan(0);
     expect(analyzer.analyze('生气').score).toBeGreaterThan(analyzer.analyze('非常生气').score);
     expect(analyzer.analyze('还不发货，垃圾商家').angry).toBe(true);
+    expect(analyzer.analyze('奸商，我要去消协投诉').angry).toBe(true);
+    expect(analyzer.analyze('you are scammers and I will call my lawyer').angry).toBe(true);
+    expect(analyzer.analyze('给个差评').angry).toBe(false);
   });
   it('is at least 85 % right on the labelled set (eval/sentiment.jsonl)', () => {
     const cases = readFileSync(new URL('../eval/sentiment.jsonl', import.meta.url), 'utf8')
