@@ -529,19 +529,27 @@ class App implements KefuApp {
     this.emit('message.received', { message, conversation, contact });
 
     const ctx = this.#pipelineContext(envelope, message, conversation, contact, opened.isNew);
+    // Middleware (replies, handoffs, plugins writing the store) and routing change the stored
+    // conversation; without them the pipeline changed nothing since the append.
+    let changed = this.#middleware.length > 0;
     await this.#runMiddleware(ctx);
     conversation = ctx.conversation;
     contact = ctx.contact;
     try {
       if (ctx.handoffRequest && (conversation.status === 'bot' || conversation.status === 'queued')) {
+        changed = true;
         await this.#handoff(conversation, contact, ctx.handoffRequest);
       } else if (conversation.status === 'bot' && !ctx.handledBy && envelope.route !== false) {
+        changed = true;
         await this.router.route({ conversation, contact });
       }
     } catch (error) {
       this.#reportError(error, 'routing');
     }
-    const latest = (await this.store.getConversation(conversation.id)) ?? conversation;
+    // Unchanged: the append's own update is known (the store keeps the later `lastMessageAt`).
+    const latest = changed
+      ? ((await this.store.getConversation(conversation.id)) ?? conversation)
+      : { ...conversation, lastMessageAt: Math.max(opened.conversation.lastMessageAt, message.createdAt) };
     return { message, conversation: latest, contact, duplicate: false };
   }
 

@@ -292,10 +292,18 @@ export class AgentHub {
     const id = ++this.#lastId;
     const text = JSON.stringify({ type: 'event', id, event, data });
     if (keep) {
-      this.#buffer.push({ id, ...route, text });
+      this.#buffer.push({ id, tenantId: route.tenantId, toAll: route.toAll, agentIds: route.agentIds, text });
       if (this.#buffer.length > this.#bufferSize) this.#floor = this.#buffer.shift()!.id;
     }
-    for (const conn of this.#connections) if (this.#visible(route, conn.agent)) conn.ws.send(text);
+    // Serialized once per event; encoded to UTF-8 once as well when several sockets get it
+    // (`ws` would encode the string again for each socket).
+    let frame: string | Buffer = text;
+    let sent = 0;
+    for (const conn of this.#connections) {
+      if (!this.#visible(route, conn.agent)) continue;
+      if (sent++ === 1) frame = Buffer.from(text);
+      conn.ws.send(frame, { binary: false });
+    }
   }
 
   #send(conn: Connection, frame: AgentServerFrame): void {

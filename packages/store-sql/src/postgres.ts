@@ -105,6 +105,12 @@ class PostgresEngine implements SqlEngine {
     await this.db.destroy();
   }
 
+  async select(query: CompiledQuery, parameters: readonly unknown[]): Promise<Record<string, unknown>[]> {
+    // Compiled once by the store: only the parameters change (Kysely runs it as it would have built it).
+    const result = await this.db.executeQuery<Record<string, unknown>>({ ...query, parameters });
+    return result.rows;
+  }
+
   append(row: Record<string, unknown>, dedupeKey: string | null, now: number): Promise<AppendOutcome> {
     return this.#order.run(row.conversation_id as string, () => this.#append(row, dedupeKey, now));
   }

@@ -11,7 +11,7 @@ import {
   isKefuError,
   newId,
 } from '@kefu/core';
-import { type Kysely, sql } from 'kysely';
+import { type Compilable, type CompiledQuery, type Kysely, sql } from 'kysely';
 import { runMigrations } from './migrate.js';
 import {
   type SqlDialect,
@@ -69,6 +69,37 @@ export interface SqlEngine {
    * message column but `seq`, JSON already encoded as text.
    */
   append(row: PendingMessageRow, dedupeKey: string | null, now: number): Promise<AppendOutcome>;
+  /**
+   * Runs a SELECT the store compiled once, with this call's parameters, outside any transaction
+   * (it sees committed data, like the same query built by Kysely). The hot reads of the message
+   * path use it: building and compiling a Kysely query costs more than running it.
+   */
+  select(query: CompiledQuery, parameters: readonly unknown[]): Promise<Record<string, unknown>[]>;
+}
+
+/** Stands for the n-th argument of a cached read when its query is compiled once. */
+class Arg {
+  constructor(readonly index: number) {}
+}
+
+const ARGS = [0, 1, 2, 3].map((i) => new Arg(i));
+
+/**
+ * A read compiled on first use, then executed with each call's arguments in place of the
+ * markers; constants of the query (limits, literals) keep their compiled values. The SQL and the
+ * parameters are exactly what the query builder produces for the same arguments.
+ */
+function cachedRead(engine: SqlEngine, build: (args: readonly Arg[]) => Compilable): (...args: unknown[]) => Promise<Record<string, unknown>[]> {
+  let compiled: CompiledQuery | undefined;
+  let template: readonly unknown[] = [];
+  return (...args) => {
+    if (!compiled) {
+      compiled = build(ARGS).compile();
+      template = compiled.parameters;
+    }
+    const parameters = template.map((p) => (p instanceof Arg ? args[p.index] : p));
+    return engine.select(compiled, parameters);
+  };
 }
 
 /** Options shared by both SQL stores. */
@@ -154,6 +185,61 @@ export function createSqlStore(engine: SqlEngine, options: SqlStoreCommonOptions
     return out as T;
   }
 
+  /**
+   * The reads of every inbound message (dedupe, identity, open conversation, the widget's sync),
+   * compiled once. Each builder is the query the store used to build per call; `a` holds the
+   * call's arguments in order. Constant limits are literals: SQLite runs `LIMIT 1` about three
+   * times faster than `LIMIT ?` bound to 1 (measured with better-sqlite3 12).
+   */
+  const listMessagesQuery = (after: boolean, before: boolean) =>
+    cachedRead(engine, (a) =>
+      db
+        .selectFrom('messages')
+        .selectAll()
+        .where('conversation_id', '=', a[0])
+        .$if(after, (q) => q.where('seq', '>', a[1]))
+        .$if(before, (q) => q.where('seq', '<', a[2]))
+        // Before a seq: the newest `limit` messages before it; otherwise the oldest after.
+        .orderBy('seq', before ? 'desc' : 'asc')
+        .limit(a[3] as never),
+    );
+  const reads = {
+    contact: cachedRead(engine, (a) => db.selectFrom('contacts').selectAll().where('tenant_id', '=', a[0]).where('id', '=', a[1])),
+    contactByIdentity: cachedRead(engine, (a) =>
+      db
+        .selectFrom('contact_identities as i')
+        .innerJoin('contacts as c', 'c.id', 'i.contact_id')
+        .selectAll('c')
+        .where('i.tenant_id', '=', a[0])
+        .where('i.channel', '=', a[1])
+        .where('i.external_id', '=', a[2])
+        .where('c.merged_into', 'is', null)
+        .orderBy('c.created_at')
+        .orderBy('c.id')
+        .limit(sql.lit(1)),
+    ),
+    conversation: cachedRead(engine, (a) => db.selectFrom('conversations').selectAll().where('id', '=', a[0])),
+    conversationInTenant: cachedRead(engine, (a) => db.selectFrom('conversations').selectAll().where('id', '=', a[0]).where('tenant_id', '=', a[1])),
+    openConversation: cachedRead(engine, (a) =>
+      db
+        .selectFrom('conversations')
+        .selectAll()
+        .where('tenant_id', '=', a[0])
+        .where('channel', '=', a[1])
+        .where('address', '=', a[2])
+        // A literal, not a parameter: only then can the planner use the partial index
+        // `conversations_open` (… WHERE status <> 'closed') instead of scanning the tenant.
+        .where('status', '<>', sql.lit('closed'))
+        .orderBy('opened_at', 'desc')
+        .limit(sql.lit(1)),
+    ),
+    message: cachedRead(engine, (a) => db.selectFrom('messages').selectAll().where('id', '=', a[0])),
+    messageInTenant: cachedRead(engine, (a) => db.selectFrom('messages').selectAll().where('id', '=', a[0]).where('tenant_id', '=', a[1])),
+    messageByDedupeKey: cachedRead(engine, (a) => db.selectFrom('messages').selectAll().where('tenant_id', '=', a[0]).where('dedupe_key', '=', a[1])),
+    /** By `(afterSeq given ? 1 : 0) + (beforeSeq given ? 2 : 0)`. */
+    messages: [listMessagesQuery(false, false), listMessagesQuery(true, false), listMessagesQuery(false, true), listMessagesQuery(true, true)],
+  };
+
   const sqlAccess: KefuSqlAccess = {
     dialect,
     db,
@@ -206,23 +292,12 @@ export function createSqlStore(engine: SqlEngine, options: SqlStoreCommonOptions
       }),
     getContact: (tenantId, id) =>
       op(async () => {
-        const row = await db.selectFrom('contacts').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+        const [row] = await reads.contact(tenantId, id);
         return row && read.contact(dialect, row);
       }),
     findContactByIdentity: (tenantId, identity) =>
       op(async () => {
-        const row = await db
-          .selectFrom('contact_identities as i')
-          .innerJoin('contacts as c', 'c.id', 'i.contact_id')
-          .selectAll('c')
-          .where('i.tenant_id', '=', tenantId)
-          .where('i.channel', '=', identity.channel)
-          .where('i.external_id', '=', identity.externalId)
-          .where('c.merged_into', 'is', null)
-          .orderBy('c.created_at')
-          .orderBy('c.id')
-          .limit(1)
-          .executeTakeFirst();
+        const [row] = await reads.contactByIdentity(tenantId, identity.channel, identity.externalId);
         return row && read.contact(dialect, row);
       }),
     findContactsByIdentifier: (tenantId, identifier) =>
@@ -303,26 +378,12 @@ export function createSqlStore(engine: SqlEngine, options: SqlStoreCommonOptions
       }),
     getConversation: (id, tenantId) =>
       op(async () => {
-        const row = await db
-          .selectFrom('conversations')
-          .selectAll()
-          .where('id', '=', id)
-          .$if(tenantId !== undefined, (q) => q.where('tenant_id', '=', tenantId!))
-          .executeTakeFirst();
+        const [row] = await (tenantId === undefined ? reads.conversation(id) : reads.conversationInTenant(id, tenantId));
         return row && read.conversation(dialect, row);
       }),
     findOpenConversation: (tenantId, channel, address) =>
       op(async () => {
-        const row = await db
-          .selectFrom('conversations')
-          .selectAll()
-          .where('tenant_id', '=', tenantId)
-          .where('channel', '=', channel)
-          .where('address', '=', address)
-          .where('status', '<>', 'closed')
-          .orderBy('opened_at', 'desc')
-          .limit(1)
-          .executeTakeFirst();
+        const [row] = await reads.openConversation(tenantId, channel, address);
         return row && read.conversation(dialect, row);
       }),
     updateConversation: (id, patch, expectedStatus) =>
@@ -371,33 +432,20 @@ export function createSqlStore(engine: SqlEngine, options: SqlStoreCommonOptions
       }),
     getMessage: (id, tenantId) =>
       op(async () => {
-        const row = await db
-          .selectFrom('messages')
-          .selectAll()
-          .where('id', '=', id)
-          .$if(tenantId !== undefined, (q) => q.where('tenant_id', '=', tenantId!))
-          .executeTakeFirst();
+        const [row] = await (tenantId === undefined ? reads.message(id) : reads.messageInTenant(id, tenantId));
         return row && read.message(dialect, row);
       }),
     findMessageByDedupeKey: (tenantId, dedupeKey) =>
       op(async () => {
-        const row = await db.selectFrom('messages').selectAll().where('tenant_id', '=', tenantId).where('dedupe_key', '=', dedupeKey).executeTakeFirst();
+        const [row] = await reads.messageByDedupeKey(tenantId, dedupeKey);
         return row && read.message(dialect, row);
       }),
     listMessages: (conversationId, opts = {}) =>
       op(async () => {
         const limit = opts.limit ?? 100;
         const before = opts.beforeSeq !== undefined;
-        const rows = await db
-          .selectFrom('messages')
-          .selectAll()
-          .where('conversation_id', '=', conversationId)
-          .$if(opts.afterSeq !== undefined, (q) => q.where('seq', '>', opts.afterSeq!))
-          .$if(before, (q) => q.where('seq', '<', opts.beforeSeq!))
-          // Before a seq: the newest `limit` messages before it; otherwise the oldest after.
-          .orderBy('seq', before ? 'desc' : 'asc')
-          .limit(limit)
-          .execute();
+        const after = opts.afterSeq !== undefined;
+        const rows = await reads.messages[(after ? 1 : 0) + (before ? 2 : 0)]!(conversationId, opts.afterSeq, opts.beforeSeq, limit);
         if (before) rows.reverse();
         return rows.map((r) => read.message(dialect, r));
       }),

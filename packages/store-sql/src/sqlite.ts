@@ -215,6 +215,13 @@ class SqliteEngine implements SqlEngine {
     });
   }
 
+  async select(query: CompiledQuery, parameters: readonly unknown[]): Promise<Record<string, unknown>[]> {
+    const c = this.#c;
+    if (!c) throw new KefuError(ErrorCodes.STORE_FAILED, 'The SQLite store is not open');
+    // The reader connection, like every SELECT outside a transaction: committed data only.
+    return c.readStatements.get(query.sql).all(bindable(parameters)) as Record<string, unknown>[];
+  }
+
   async close(): Promise<void> {
     const c = this.#c;
     if (!c) return;

@@ -351,12 +351,21 @@ export function createWebAdapter(options: WebAdapterOptions = {}): WebAdapter {
         requestSync(conn);
         continue;
       }
-      if (message.seq <= conn.sentSeq) continue;
-      if (!conn.syncing && message.seq === conn.sentSeq + 1) {
-        if (message.direction !== 'internal') sendFrame(conn, { type: 'message', message: toWidgetMessage(message) });
-        conn.sentSeq = message.seq;
-      } else requestSync(conn);
+      pushOrSync(conn, message);
     }
+  }
+
+  /**
+   * Sends a message of the socket's conversation straight from the event when it is the next
+   * one the socket needs (no store read); anything else (a gap, a sync in progress) goes
+   * through `requestSync`, which reads the store in seq order.
+   */
+  function pushOrSync(conn: Connection, message: Message): void {
+    if (message.seq <= conn.sentSeq) return;
+    if (!conn.syncing && message.seq === conn.sentSeq + 1) {
+      if (message.direction !== 'internal') sendFrame(conn, { type: 'message', message: toWidgetMessage(message) });
+      conn.sentSeq = message.seq;
+    } else requestSync(conn);
   }
 
   async function agentName(conversation: Conversation): Promise<string | undefined> {
@@ -479,7 +488,10 @@ export function createWebAdapter(options: WebAdapterOptions = {}): WebAdapter {
             other.conversationId = conversation.id;
             other.sentSeq = 0;
           }
-          if (other.ready) requestSync(other);
+          if (!other.ready) continue;
+          // A duplicate is an old message: the socket catches up from the store.
+          if (result.duplicate) requestSync(other);
+          else pushOrSync(other, message);
         }
         if (firstMessage && !result.duplicate) persistTrail(conn).catch((err) => context.logger.warn({ err }, 'storing the browsing trail failed'));
       };
