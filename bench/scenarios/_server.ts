@@ -43,7 +43,14 @@ if (config.kind === 'kefu') {
   const dir = mkdtempSync(join(tmpdir(), 'kefu-bench-'));
   const store = createSqliteStore({ filename: join(dir, 'kefu.db') });
   // The router keeps everyone assigned (agents × capacity ≥ widgets); no dedicated-agent lookups on the hot path.
-  const app = createApp({ store, router: { defaultCapacity: config.capacity, maxCapacity: Math.max(20, config.capacity) } });
+  // KEFU_BENCH_ROUTING=minimal turns off what the routing issue added on the message path (dedicated
+  // agent lookup, language detection), to compare with the defaults in the same conditions.
+  const minimal = process.env.KEFU_BENCH_ROUTING === 'minimal';
+  const app = createApp({
+    store,
+    ...(minimal ? { detectLanguage: false as const } : {}),
+    router: { defaultCapacity: config.capacity, maxCapacity: Math.max(20, config.capacity), ...(minimal ? { dedicated: false as const } : {}) },
+  });
   // A real widget sends ~1 frame/s; the load generator sends hundreds per socket, so the
   // per-connection limit is lifted (everything else on the path is the production default).
   const web = createWebAdapter({ allowedOrigins: [BENCH_ORIGIN], rateLimit: { perSecond: 1e9, burst: 1e9 } });
