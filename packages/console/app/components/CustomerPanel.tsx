@@ -2,8 +2,8 @@
 import type { JSX } from 'preact';
 import { useConsole, useConsoleState } from '../hooks.js';
 import { type MessageKey, formatTime, isMessageKey } from '../i18n.js';
-import { Avatar, Channel, customerName, useChannelName, usePageName } from './common.js';
-import { CheckIcon, CloseIcon, PageIcon, TagIcon } from './icons.js';
+import { Avatar, Channel, EntrySection, customerName, useChannelName } from './common.js';
+import { CheckIcon, CloseIcon, TagIcon } from './icons.js';
 import { Customer360 } from './Workspace.js';
 
 /** The customer panel of the active conversation. */
@@ -11,7 +11,6 @@ export function CustomerPanel({ onClose, onOpen }: { onClose: () => void; onOpen
   const { t, locale } = useConsole();
   const state = useConsoleState();
   const channelName = useChannelName();
-  const page = usePageName();
   const view = state.active ? state.views[state.active] : undefined;
   if (!view) return null;
   const c = view.conversation;
@@ -76,23 +75,7 @@ export function CustomerPanel({ onClose, onOpen }: { onClose: () => void; onOpen
           <p class="muted small">{t('customer.noTags')}</p>
         )}
       </section>
-      {c.entry && (
-        <section class="panel-section">
-          <h3>{t('customer.entry')}</h3>
-          <div class="entry-block">
-            <PageIcon size={16} />
-            <div>
-              <div>{page(c.entry.pageType) ?? t('entry.page')}</div>
-              {c.entry.title && <div class="strong">{c.entry.title}</div>}
-              <dl class="kv">
-                {c.entry.productId && (<><dt>{t('entry.product')}</dt><dd class="mono">{c.entry.productId}</dd></>)}
-                {c.entry.orderId && (<><dt>{t('entry.order')}</dt><dd class="mono">{c.entry.orderId}</dd></>)}
-              </dl>
-              {c.entry.url && <a class="small" href={c.entry.url} target="_blank" rel="noreferrer">{c.entry.url}</a>}
-            </div>
-          </div>
-        </section>
-      )}
+      {c.entry && <EntrySection entry={c.entry} showUrl />}
       <section class="panel-section">
         <h3>{t('customer.previous')}</h3>
         {previous.length === 0 ? (

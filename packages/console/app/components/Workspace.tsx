@@ -11,8 +11,8 @@ import { type MessageKey, formatTime, isMessageKey } from '../i18n.js';
 import type { AuditEntry, Contact360, Conversation, RoutingDecision, RoutingInfo, ShopProduct, SupervisorView as SupervisorData } from '../protocol.js';
 import { isSupervisor } from '../state.js';
 import { type QuickReplyItem, type TagKind, couponBlocked, filterQuickReplies, formatDuration, formatMoney, makeTag, mayEditTag, queueLabel, tagKindOf, tagLabel } from '../workspace.js';
-import { Avatar, Channel, customerName, useChannelName, usePageName } from './common.js';
-import { CheckIcon, CloseIcon, PageIcon, TagIcon } from './icons.js';
+import { Avatar, Channel, EntrySection, customerName, useChannelName, usePageName } from './common.js';
+import { CheckIcon, CloseIcon, TagIcon } from './icons.js';
 
 /** Loads `load()` when `key` changes; `undefined` while loading, `null` when the route is absent. */
 function useRemote<T>(key: string | undefined, load: () => Promise<T>, refresh = 0): [T | null | undefined, () => void] {
@@ -435,22 +435,7 @@ export function Customer360({ onOpen, fallback }: { onOpen: (id: string) => void
             </ul>
           </section>
           <Tags profile={profile} onChange={reload} />
-          {c.entry && (
-            <section class="panel-section">
-              <h3>{t('customer.entry')}</h3>
-              <div class="entry-block">
-                <PageIcon size={16} />
-                <div>
-                  <div>{page(c.entry.pageType) ?? t('entry.page')}</div>
-                  {c.entry.title && <div class="strong">{c.entry.title}</div>}
-                  <dl class="kv">
-                    {c.entry.productId && (<><dt>{t('entry.product')}</dt><dd class="mono">{c.entry.productId}</dd></>)}
-                    {c.entry.orderId && (<><dt>{t('entry.order')}</dt><dd class="mono">{c.entry.orderId}</dd></>)}
-                  </dl>
-                </div>
-              </div>
-            </section>
-          )}
+          {c.entry && <EntrySection entry={c.entry} />}
           <section class="panel-section">
             <h3>{t('ws.trail')}</h3>
             {profile.browsingTrail.length === 0 ? (

@@ -4,7 +4,7 @@ import { useConsole, useNow } from '../hooks.js';
 import { type MessageKey, formatWait, isMessageKey } from '../i18n.js';
 import type { Contact, Conversation } from '../protocol.js';
 import { waitLevel } from '../state.js';
-import { ChannelIcon, ClockIcon } from './icons.js';
+import { ChannelIcon, ClockIcon, PageIcon } from './icons.js';
 
 const AVATAR_HUES = [212, 262, 152, 28, 340, 190, 100, 300];
 
@@ -93,5 +93,28 @@ export function EntryChips({ conversation }: { conversation: Conversation }): JS
         </li>
       )}
     </ul>
+  );
+}
+
+/** The entry page of a conversation, as a panel section (page type, title, product, order, link). */
+export function EntrySection({ entry, showUrl = false }: { entry: NonNullable<Conversation['entry']>; showUrl?: boolean }): JSX.Element {
+  const { t } = useConsole();
+  const page = usePageName();
+  return (
+    <section class="panel-section">
+      <h3>{t('customer.entry')}</h3>
+      <div class="entry-block">
+        <PageIcon size={16} />
+        <div>
+          <div>{page(entry.pageType) ?? t('entry.page')}</div>
+          {entry.title && <div class="strong">{entry.title}</div>}
+          <dl class="kv">
+            {entry.productId && (<><dt>{t('entry.product')}</dt><dd class="mono">{entry.productId}</dd></>)}
+            {entry.orderId && (<><dt>{t('entry.order')}</dt><dd class="mono">{entry.orderId}</dd></>)}
+          </dl>
+          {showUrl && entry.url && <a class="small" href={entry.url} target="_blank" rel="noreferrer">{entry.url}</a>}
+        </div>
+      </div>
+    </section>
   );
 }
