@@ -15,7 +15,8 @@ export interface WidgetStrings {
   connecting: string;
   reconnecting: string;
   offline: string;
-  queue: (position: number) => string;
+  /** Queue banner: position, and the estimated wait in seconds when the server has one. */
+  queue: (position: number, waitSeconds?: number) => string;
   agent: (name: string) => string;
   typing: (name?: string) => string;
   unread: (n: number) => string;
@@ -46,7 +47,7 @@ const zh: WidgetStrings = {
   connecting: '正在连接…',
   reconnecting: '连接中断，正在重连…',
   offline: '暂时无法连接客服',
-  queue: (n) => (n <= 1 ? '您是下一位，客服马上接待您' : `正在排队，您前面还有 ${n - 1} 位`),
+  queue: (n, w) => (n <= 1 ? '您是下一位，客服马上接待您' : `正在排队，您前面还有 ${n - 1} 位`) + (w && w >= 60 ? `，预计等待约 ${Math.round(w / 60)} 分钟` : w ? '，预计不到 1 分钟' : ''),
   agent: (name) => `客服 ${name} 正在为您服务`,
   typing: (name) => `${name ?? '客服'} 正在输入…`,
   unread: (n) => `${n} 条未读消息`,
@@ -76,7 +77,7 @@ const en: WidgetStrings = {
   connecting: 'Connecting…',
   reconnecting: 'Connection lost, reconnecting…',
   offline: 'Support is unreachable right now',
-  queue: (n) => (n <= 1 ? 'You are next in line' : `You are number ${n} in line`),
+  queue: (n, w) => (n <= 1 ? 'You are next in line' : `You are number ${n} in line`) + (w && w >= 60 ? ` — about ${Math.round(w / 60)} min` : w ? ' — under a minute' : ''),
   agent: (name) => `${name} is helping you`,
   typing: (name) => `${name ?? 'Support'} is typing…`,
   unread: (n) => `${n} unread message${n === 1 ? '' : 's'}`,

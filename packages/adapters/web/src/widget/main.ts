@@ -397,7 +397,7 @@ class Widget {
         this.#typing.textContent = f.on ? this.#t.typing(f.name) : '';
         break;
       case 'queue':
-        this.#showBanner(this.#t.queue(f.position));
+        this.#showBanner(this.#t.queue(f.position, f.estimatedWaitSeconds));
         break;
       case 'agent':
         this.#status.textContent = this.#t.agent(f.name);
