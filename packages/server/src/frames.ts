@@ -1,4 +1,4 @@
-import type { Agent, Conversation, KefuEvents, Presence } from '@kefu/core';
+import type { Agent, KefuEvents, Presence } from '@kefu/core';
 import type { PublicMessage } from './api.js';
 
 /** The app events relayed to agent sockets (as `event` frames with the same name). */

@@ -1,4 +1,4 @@
-import type { Card, Contact, Conversation, EntryContext, HandoffRequest, KefuApp, Message, Part, PipelineContext, Plugin } from '@kefu/core';
+import type { Card, Conversation, EntryContext, HandoffRequest, KefuApp, Message, Part, PipelineContext, Plugin } from '@kefu/core';
 import { type BotCommerce, isBotCommerce } from './commerce.js';
 import { type CommerceCards, type CommerceQuery, botCommerceCards, isShopCommerce, shopCommerceCards } from './shop.js';
 import { type BusinessHours, describeHours, isOpen, validateBusinessHours } from './hours.js';

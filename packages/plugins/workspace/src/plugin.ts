@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Agent, type Contact, type Conversation, type HttpRoute, type KefuApp, KefuError, type Message, type Plugin, type RouteContext, type RoutingDecision, isKefuError } from '@kefu/core';
+import { type Agent, type Contact, type Conversation, type HttpRoute, KefuError, type Message, type Plugin, type RouteContext, type RoutingDecision, isKefuError } from '@kefu/core';
 import { type QuickReply, expandVariables, searchQuickReplies, unknownVariables } from './quick-replies.js';
 import { TAG_PREFIXES, groupTags, isValidTag, tagKind } from './tags.js';
 
