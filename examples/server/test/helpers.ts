@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
+import { launchChromium as launchDebianChromium } from '@kefu/testing/browser';
 import { type ExampleServer, type ExampleServerInfo, type ExampleServerOptions, createExampleServer } from '../src/index.js';
 
 /** A password every demo agent gets in tests (generated ones are covered by the restart test). */
@@ -57,16 +58,5 @@ export async function until<T>(probe: () => Promise<T | undefined | false | null
   }
 }
 
-export const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-/** Debian's Chromium, or undefined (with a loud warning) when it is missing outside CI. */
-export async function launchChromium(): Promise<Browser | undefined> {
-  if (!existsSync(CHROMIUM)) {
-    if (process.env.CI) throw new Error(`${CHROMIUM} is missing (CI is set): install the chromium package`);
-    console.warn(`\n!!! ${CHROMIUM} is missing: the example server's browser test is SKIPPED. Install Debian's chromium to run it.\n`);
-    return undefined;
-  }
-  const { chromium } = await import('playwright-core');
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-}
+/** Debian's Chromium for the example server's browser tests (skipped loudly without it, unless CI is set). */
+export const launchChromium = (): Promise<Browser | undefined> => launchDebianChromium("the example server's browser test");

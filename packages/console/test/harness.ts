@@ -2,13 +2,14 @@
  * A real @kefu/server around a memory store and test channels, serving a freshly built console
  * at /console/. Shared by the browser test and the screenshot script.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Clock, type KefuApp, type RouterOptions, createApp, createMemoryStore, systemClock } from '@kefu/core';
 import { type KefuServer, createServer } from '@kefu/server';
 import { type TestAdapter, createTestAdapter } from '@kefu/testing';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium as launchDebianChromium } from '@kefu/testing/browser';
 import pino from 'pino';
 import { buildConsole } from '../src/index.js';
 
@@ -74,17 +75,5 @@ export async function startConsoleServer(options: { channels?: string[]; router?
   };
 }
 
-const CHROMIUM = '/usr/bin/chromium';
-
-/** Debian's Chromium, or undefined (with a loud warning) when it is not installed and CI is not set. */
-export async function launchChromium(): Promise<Browser | undefined> {
-  if (!existsSync(CHROMIUM)) {
-    if (process.env.CI) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-    console.warn(`\n!!! SKIPPING the console browser test: ${CHROMIUM} is missing (apt-get install -y chromium) !!!\n`);
-    return undefined;
-  }
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-}
+/** Debian's Chromium for the console's browser tests (skipped loudly without it, unless CI is set). */
+export const launchChromium = (): Promise<Browser | undefined> => launchDebianChromium('the console browser test');

@@ -3,16 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crc32, deflateSync } from 'node:zlib';
-import { type Browser, chromium } from 'playwright-core';
+import { CHROMIUM, launchChromium } from '@kefu/testing/browser';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from './harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available) {
-  if (process.env.CI) throw new Error(`${CHROMIUM} is missing (apt-get install -y chromium)`);
-  console.warn(`\n!!! SKIPPING the widget browser test: ${CHROMIUM} is missing (apt-get install -y chromium) !!!\n`);
-}
+// Without Chromium, launchChromium warns (the suite is skipped) — or throws when CI is set.
+const available = existsSync(CHROMIUM) || (await launchChromium('the widget browser test')) !== undefined;
 
 // Screenshots go to docs/ only when asked, so a test run leaves the repository unchanged.
 const SHOTS = process.env.UPDATE_SCREENSHOTS ? fileURLToPath(new URL('../../../../docs/screenshots/', import.meta.url)) : mkdtempSync(join(tmpdir(), 'kefu-shots-'));
@@ -63,10 +60,7 @@ describe.skipIf(!available)('widget in Chromium', () => {
     h = await startHarness({ uploads: { dir: uploads } }, {}, {
       '/shop/product.html': page('data-tenant="default" data-page-type="product" data-product-id="sku-42" data-brand-color="#0f766e"'),
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = (await launchChromium('the widget browser test'))!;
     mkdirSync(SHOTS, { recursive: true });
   });
 
