@@ -31,7 +31,7 @@ export interface Child<Out> {
 /** Starts `bench/scenarios/<file>` with `arg` (JSON) as argv[2], pinned to `core` when given. */
 export function startChild<Out>(file: string, arg: unknown, options: { core?: number | undefined; maxOldSpaceMb?: number } = {}): Child<Out> {
   const script = fileURLToPath(new URL(`./${file}`, import.meta.url));
-  const nodeArgs = ['--expose-gc', '--import', 'tsx', '--conditions=kefu-source', ...(options.maxOldSpaceMb ? [`--max-old-space-size=${options.maxOldSpaceMb}`] : []), script, JSON.stringify(arg)];
+  const nodeArgs = ['--expose-gc', ...(process.env.KEFU_BENCH_NODE_FLAGS ? process.env.KEFU_BENCH_NODE_FLAGS.split(' ') : []), '--import', 'tsx', '--conditions=kefu-source', ...(options.maxOldSpaceMb ? [`--max-old-space-size=${options.maxOldSpaceMb}`] : []), script, JSON.stringify(arg)];
   const [cmd, args] = options.core === undefined ? [process.execPath, nodeArgs] : ['taskset', ['-c', String(options.core), process.execPath, ...nodeArgs]];
   // The parent's fd limit is raised in the spawning shell: 10k sockets need more than the usual 1024.
   const child = spawn('sh', ['-c', 'ulimit -n 65536 2>/dev/null || ulimit -n $(ulimit -Hn); exec "$@"', 'sh', cmd, ...args], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });

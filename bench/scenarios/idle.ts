@@ -29,6 +29,9 @@ async function openWidgets(load: Child<LoadReport>, widgets: number): Promise<vo
   if (m.type === 'error') throw new Error(`load generator: ${m.message}`);
 }
 
+const SETTLE_MS = Number(process.env.KEFU_BENCH_IDLE_SETTLE_MS ?? 500);
+const settle = () => new Promise((r) => setTimeout(r, SETTLE_MS));
+
 async function runKind(kind: 'kefu' | 'baseline', total: number, log: (m: string) => void): Promise<Sample> {
   const server = startChild<ServerReport>('_server.ts', { kind, agents: 0, capacity: 1, botClaims: true } satisfies ServerConfig, { core: coreFor('server') });
   let load: Child<LoadReport> | undefined;
@@ -38,10 +41,12 @@ async function runKind(kind: 'kefu' | 'baseline', total: number, log: (m: string
     const first = Math.round(total / 10);
     const t0 = performance.now();
     await openWidgets(load, first);
+    // Both readings wait the same settle time after their ramp, so what the ramp leaves in flight
+    // (writes, socket buffers) is the same at both ends of the slope.
+    await settle();
     const u0 = await usage(server);
     await openWidgets(load, total - first);
-    // Let the last writes and socket buffers settle before reading memory.
-    await new Promise((r) => setTimeout(r, 500));
+    await settle();
     const u1 = await usage(server);
     const n = u1.connections - u0.connections;
     if (u1.connections !== total) throw new Error(`${kind}: ${u1.connections} of ${total} sockets open`);

@@ -17,14 +17,14 @@ import {
   type TimerHandle,
   isKefuError,
 } from '@kefu/core';
-import { WebSocket, WebSocketServer } from 'ws';
+import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import { WebErrorCodes } from './errors.js';
 import { parseClientFrame } from './frames.js';
 import type { HttpRoute } from './http.js';
 import { type VerifiedShopper, verifyIdentityToken } from './identity.js';
 import type { ActionFrame, ClientFrame, HelloFrame, MessageFrame, ServerFrame, WidgetMessage } from './protocol.js';
 import { CloseCodes } from './protocol.js';
-import { type RateLimitOptions, TokenBucket } from './rate-limit.js';
+import { type BucketState, type RateLimitOptions, takeToken } from './rate-limit.js';
 import { type UploadOptions, createUploadRoutes } from './uploads.js';
 import { type WidgetAssetOptions, createWidgetRoute } from './widget-asset.js';
 
@@ -94,9 +94,16 @@ interface TrailEntry extends EntryContext {
   at: number;
 }
 
-interface Connection {
+/**
+ * One widget socket. Idle sockets are most of what a busy shop holds (BENCHMARKS.md scenario 2),
+ * so this record stays lean: the rate-limit bucket is inline, the socket's handlers are shared
+ * functions (no closures per socket), the trail and the frame chain exist only when used.
+ */
+interface Connection extends BucketState {
   readonly ws: WebSocket;
   readonly tenantId: string;
+  readonly tenant: WebTenantConfig;
+  /** The Host of the upgrade request, kept only when uploads are on (to recognise our own image URLs). */
   readonly requestHost: string | undefined;
   visitorId: string;
   /** The conversation address: the visitor id, or `shop:<userId>` when verified. */
@@ -106,7 +113,7 @@ interface Connection {
   ready: boolean;
   greeted: boolean;
   entry: EntryContext | undefined;
-  trail: TrailEntry[];
+  trail: TrailEntry[] | undefined;
   conversationId: string | undefined;
   /** Every visible message up to this seq has been sent to this socket (or was internal). */
   sentSeq: number;
@@ -114,12 +121,11 @@ interface Connection {
   lateConversationId: string | undefined;
   syncing: boolean;
   syncAgain: boolean;
-  bucket: TokenBucket;
   dropped: number;
   alive: boolean;
   closed: boolean;
-  /** Serializes frames up to durability so messages keep their order. */
-  work: Promise<void>;
+  /** Serializes frames up to durability so messages keep their order; undefined when nothing is pending. */
+  work: Promise<void> | undefined;
   queuePosition: number | undefined;
   /** The last estimate sent, to send a `queue` frame only when something changed. */
   queueWait: number | undefined;
@@ -136,6 +142,18 @@ function toWidgetMessage(m: Message): WidgetMessage {
 
 function groupKey(tenantId: string, address: string): string {
   return `${tenantId}\u0000${address}`;
+}
+
+/** The connection a socket belongs to, set once at connection; lets the socket handlers be shared functions. */
+const CONNECTION = Symbol('kefu.web.connection');
+type ConnectedSocket = WebSocket & { [CONNECTION]?: Connection };
+
+/**
+ * A string that owns its characters. A query parameter is a slice of the whole request URL, and
+ * V8 keeps the URL alive as long as the slice lives — for the life of the socket.
+ */
+function ownString(s: string): string {
+  return s.length > 12 ? Buffer.from(s, 'utf8').toString('utf8') : s;
 }
 
 function refuseUpgrade(socket: Duplex, status: number, reason: string, code: string, message: string): void {
@@ -156,7 +174,7 @@ function refuseUpgrade(socket: Duplex, status: number, reason: string, code: str
 export function createWebAdapter(options: WebAdapterOptions = {}): WebAdapter {
   const maxPayload = options.maxPayload ?? 64 * 1024;
   const limits = { maxTextLength: options.maxTextLength ?? 5000 };
-  const rate = { perSecond: options.rateLimit?.perSecond ?? 10, burst: options.rateLimit?.burst ?? 20, closeAfterDropped: options.rateLimit?.closeAfterDropped ?? 20 };
+  const rate = { perMs: (options.rateLimit?.perSecond ?? 10) / 1000, burst: options.rateLimit?.burst ?? 20, closeAfterDropped: options.rateLimit?.closeAfterDropped ?? 20 };
   const heartbeatMs = options.heartbeatMs ?? 30_000;
   const maxBuffered = options.maxBufferedBytes ?? 1024 * 1024;
   const historyLimit = options.historyLimit ?? 100;
@@ -166,7 +184,12 @@ export function createWebAdapter(options: WebAdapterOptions = {}): WebAdapter {
   const tenants = options.tenants ?? { [DEFAULT_TENANT]: {} };
 
   const wss = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false, clientTracking: false });
-  const groups = new Map<string, Set<Connection>>();
+  /**
+   * A visitor's sockets (tabs), by tenant, then conversation address. Replaced, never mutated
+   * (copy on write), so a loop over a group is safe while sockets join or leave; an array of one
+   * is what almost every visitor has, and it costs a fraction of a Set.
+   */
+  const groups = new Map<string, Map<string, readonly Connection[]>>();
   const all = new Set<Connection>();
   const unsubscribe: Array<() => void> = [];
   let ctx: AdapterContext | undefined;
@@ -226,8 +249,8 @@ export function createWebAdapter(options: WebAdapterOptions = {}): WebAdapter {
     sendFrame(conn, { type: 'error', code, message, ...(clientId ? { clientId } : {}) });
   }
 
-  function groupOf(tenantId: string, address: string): Set<Connection> | undefined {
-    return groups.get(groupKey(tenantId, address));
+  function groupOf(tenantId: string, address: string): readonly Connection[] | undefined {
+    return groups.get(tenantId)?.get(address);
   }
 
   function join(conn: Connection): void {
@@ -238,31 +261,38 @@ export function createWebAdapter(options: WebAdapterOptions = {}): WebAdapter {
       ctx?.clock.clearTimeout(grace);
       leaving.delete(key);
     }
-    let set = groups.get(key);
-    if (!set) groups.set(key, (set = new Set()));
-    set.add(conn);
+    let byAddress = groups.get(conn.tenantId);
+    if (!byAddress) groups.set(conn.tenantId, (byAddress = new Map()));
+    const list = byAddress.get(conn.address);
+    if (!list) byAddress.set(conn.address, [conn]);
+    else if (!list.includes(conn)) byAddress.set(conn.address, [...list, conn]);
   }
 
   function leave(conn: Connection): void {
-    const key = groupKey(conn.tenantId, conn.address);
-    const set = groups.get(key);
-    set?.delete(conn);
     all.delete(conn);
-    if (set && set.size === 0) {
-      groups.delete(key);
-      if (conn.conversationId) startLeaving(key, conn.tenantId, conn.conversationId);
+    const byAddress = groups.get(conn.tenantId);
+    const list = byAddress?.get(conn.address);
+    if (!byAddress || !list?.includes(conn)) return;
+    const rest = list.filter((c) => c !== conn);
+    if (rest.length > 0) {
+      byAddress.set(conn.address, rest);
+      return;
     }
+    byAddress.delete(conn.address);
+    if (byAddress.size === 0) groups.delete(conn.tenantId);
+    if (conn.conversationId) startLeaving(conn.tenantId, conn.address, conn.conversationId);
   }
 
   /** The last socket of a queued visitor closed: close the conversation unless they come back in time. */
-  function startLeaving(key: string, tenantId: string, conversationId: string): void {
+  function startLeaving(tenantId: string, address: string, conversationId: string): void {
     const context = ctx;
+    const key = groupKey(tenantId, address);
     if (!context || leaving.has(key) || context.app.conversations.queuePosition(conversationId) === undefined) return;
     leaving.set(
       key,
       context.clock.setTimeout(() => {
         leaving.delete(key);
-        if (ctx !== context || groups.has(key)) return;
+        if (ctx !== context || groupOf(tenantId, address)) return;
         void (async () => {
           const conversation = await context.store.getConversation(conversationId, tenantId);
           if (conversation?.status !== 'queued') return;
@@ -426,7 +456,7 @@ export function createWebAdapter(options: WebAdapterOptions = {}): WebAdapter {
   // Inbound
 
   async function persistTrail(conn: Connection): Promise<void> {
-    if (!ctx || conn.trail.length === 0) return;
+    if (!ctx || !conn.trail?.length) return;
     const contact = await ctx.store.findContactByIdentity(conn.tenantId, { channel: 'web', externalId: senderId(conn) });
     if (!contact) return;
     await ctx.app.contacts.update(contact.id, { attributes: { ...contact.attributes, browsingTrail: conn.trail } }, conn.tenantId);
@@ -434,7 +464,10 @@ export function createWebAdapter(options: WebAdapterOptions = {}): WebAdapter {
 
   function recordPage(conn: Connection, entry: EntryContext): void {
     conn.entry = entry;
-    conn.trail.push({ ...entry, at: ctx?.clock.now() ?? Date.now() });
+    const visit = { ...entry, at: ctx?.clock.now() ?? Date.now() };
+    // Most sockets see one page: an array of exactly one, not a growable one.
+    if (!conn.trail) conn.trail = [visit];
+    else conn.trail.push(visit);
     if (conn.trail.length > trailLength) conn.trail.splice(0, conn.trail.length - trailLength);
   }
 
@@ -629,72 +662,98 @@ export function createWebAdapter(options: WebAdapterOptions = {}): WebAdapter {
 
   function onConnection(ws: WebSocket, tenantId: string, tenant: WebTenantConfig, visitorId: string, shopper: VerifiedShopper | undefined, requestHost: string | undefined): void {
     const context = ctx!;
+    const ownVisitorId = ownString(visitorId);
     const conn: Connection = {
       ws,
       tenantId,
-      requestHost,
-      visitorId,
-      address: shopper ? `shop:${shopper.userId}` : visitorId,
+      tenant,
+      requestHost: uploadsEnabled ? requestHost : undefined,
+      visitorId: ownVisitorId,
+      address: shopper ? `shop:${shopper.userId}` : ownVisitorId,
       shopper,
       ready: false,
       greeted: false,
       entry: undefined,
-      trail: [],
+      trail: undefined,
       conversationId: undefined,
       sentSeq: 0,
       lateConversationId: undefined,
       syncing: false,
       syncAgain: false,
-      bucket: new TokenBucket(rate.perSecond, rate.burst, context.clock.now()),
+      tokens: rate.burst,
+      at: context.clock.now(),
       dropped: 0,
       alive: true,
       closed: false,
-      work: Promise.resolve(),
+      work: undefined,
       queuePosition: undefined,
       queueWait: undefined,
     };
+    (ws as ConnectedSocket)[CONNECTION] = conn;
     all.add(conn);
-    ws.on('pong', () => {
-      conn.alive = true;
-    });
-    ws.on('close', () => {
-      conn.closed = true;
-      leave(conn);
-    });
-    ws.on('error', (err) => context.logger.debug({ err, visitorId }, 'widget socket error'));
-    ws.on('message', (data, isBinary) => {
-      if (conn.closed) return;
-      conn.alive = true;
-      // The limit is checked before parsing: a flood costs us a counter, not JSON work or storage.
-      if (!conn.bucket.take(context.clock.now())) {
-        conn.dropped++;
-        if (conn.dropped >= rate.closeAfterDropped) {
-          sendFrame(conn, { type: 'error', code: WebErrorCodes.RATE_LIMITED, message: 'Too many frames; closing' });
-          closeConn(conn, CloseCodes.RATE_LIMITED, WebErrorCodes.RATE_LIMITED);
-        } else sendFrame(conn, { type: 'error', code: WebErrorCodes.RATE_LIMITED, message: 'Too many frames; this one was dropped' });
-        return;
-      }
-      conn.dropped = 0;
-      let frame: ClientFrame;
-      try {
-        if (isBinary) throw new KefuError(WebErrorCodes.FRAME_INVALID, 'Binary frames are not accepted');
-        frame = parseClientFrame(data.toString(), limits);
-      } catch (error) {
-        sendError(conn, error);
-        closeConn(conn, CloseCodes.MALFORMED, WebErrorCodes.FRAME_INVALID);
-        return;
-      }
-      // Frames accepted within the limit are handled even if the socket closes meanwhile: the
-      // client did not get their acks, so it resends them and dedupe keeps one copy.
-      conn.work = conn.work
-        .then(() => handleFrame(conn, frame, tenant))
-        .catch((error) => {
-          sendError(conn, error);
-          if (isKefuError(error, WebErrorCodes.FRAME_INVALID)) closeConn(conn, CloseCodes.MALFORMED, WebErrorCodes.FRAME_INVALID);
-          else context.logger.error({ err: error, visitorId }, 'widget frame failed');
-        });
-    });
+    ws.on('pong', onSocketPong);
+    ws.on('close', onSocketClose);
+    ws.on('error', onSocketError);
+    ws.on('message', onSocketMessage);
     // A token in the URL was verified before the upgrade; refusals after it carry a close code.
+  }
+
+  // The socket handlers: one function each for every socket (`this` is the socket), not closures per socket.
+
+  function onSocketPong(this: ConnectedSocket): void {
+    const conn = this[CONNECTION];
+    if (conn) conn.alive = true;
+  }
+
+  function onSocketClose(this: ConnectedSocket): void {
+    const conn = this[CONNECTION];
+    if (!conn) return;
+    conn.closed = true;
+    leave(conn);
+  }
+
+  function onSocketError(this: ConnectedSocket, err: Error): void {
+    ctx?.logger.debug({ err, visitorId: this[CONNECTION]?.visitorId }, 'widget socket error');
+  }
+
+  function onSocketMessage(this: ConnectedSocket, data: RawData, isBinary: boolean): void {
+    const conn = this[CONNECTION];
+    const context = ctx;
+    if (!conn || conn.closed || !context) return;
+    conn.alive = true;
+    // The limit is checked before parsing: a flood costs us a counter, not JSON work or storage.
+    if (!takeToken(conn, rate.perMs, rate.burst, context.clock.now())) {
+      conn.dropped++;
+      if (conn.dropped >= rate.closeAfterDropped) {
+        sendFrame(conn, { type: 'error', code: WebErrorCodes.RATE_LIMITED, message: 'Too many frames; closing' });
+        closeConn(conn, CloseCodes.RATE_LIMITED, WebErrorCodes.RATE_LIMITED);
+      } else sendFrame(conn, { type: 'error', code: WebErrorCodes.RATE_LIMITED, message: 'Too many frames; this one was dropped' });
+      return;
+    }
+    conn.dropped = 0;
+    let frame: ClientFrame;
+    try {
+      if (isBinary) throw new KefuError(WebErrorCodes.FRAME_INVALID, 'Binary frames are not accepted');
+      frame = parseClientFrame(data.toString(), limits);
+    } catch (error) {
+      sendError(conn, error);
+      closeConn(conn, CloseCodes.MALFORMED, WebErrorCodes.FRAME_INVALID);
+      return;
+    }
+    // Frames accepted within the limit are handled even if the socket closes meanwhile: the
+    // client did not get their acks, so it resends them and dedupe keeps one copy.
+    const work: Promise<void> = (conn.work ?? Promise.resolve())
+      .then(() => handleFrame(conn, frame, conn.tenant))
+      .catch((error) => {
+        sendError(conn, error);
+        if (isKefuError(error, WebErrorCodes.FRAME_INVALID)) closeConn(conn, CloseCodes.MALFORMED, WebErrorCodes.FRAME_INVALID);
+        else context.logger.error({ err: error, visitorId: conn.visitorId }, 'widget frame failed');
+      })
+      .then(() => {
+        // Nothing queued behind this frame: drop the chain so an idle socket holds no promise.
+        if (conn.work === work) conn.work = undefined;
+      });
+    conn.work = work;
   }
 
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {

@@ -11,25 +11,20 @@ export interface RateLimitOptions {
   closeAfterDropped?: number;
 }
 
-/** A token bucket. `take()` answers whether one more frame may pass now. */
-export class TokenBucket {
-  readonly #perMs: number;
-  readonly #burst: number;
-  #tokens: number;
-  #at: number;
+/** The two numbers a token bucket keeps; held inline by whoever owns the bucket (one object less per socket). */
+export interface BucketState {
+  tokens: number;
+  at: number;
+}
 
-  constructor(perSecond: number, burst: number, now: number) {
-    this.#perMs = perSecond / 1000;
-    this.#burst = burst;
-    this.#tokens = burst;
-    this.#at = now;
-  }
-
-  take(now: number): boolean {
-    this.#tokens = Math.min(this.#burst, this.#tokens + Math.max(0, now - this.#at) * this.#perMs);
-    this.#at = now;
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
-    return true;
-  }
+/**
+ * Takes one token from `state` if there is one at `now` (refilling `perMs` tokens per ms up to
+ * `burst`): answers whether one more frame may pass.
+ */
+export function takeToken(state: BucketState, perMs: number, burst: number, now: number): boolean {
+  state.tokens = Math.min(burst, state.tokens + Math.max(0, now - state.at) * perMs);
+  state.at = now;
+  if (state.tokens < 1) return false;
+  state.tokens -= 1;
+  return true;
 }
