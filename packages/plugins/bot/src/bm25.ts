@@ -196,11 +196,12 @@ export class Bm25Index {
     };
     // Words in more than a tenth of the questions (怎么, 可以) add little to the ranking and cost the
     // most to score; they still count in the confidence. A query made only of them is scored in full.
-    const wordCap = Math.max(200, this.#docs.length * 0.1);
+    // The cap is also absolute: in a 10,000-entry base a tenth is thousands of postings per word.
+    const wordCap = Math.max(200, Math.min(this.#docs.length * 0.1, MAX_WORD_POSTINGS));
     const rare = [...qWords.keys()].some((t) => (this.#wordPostings.get(t)?.docs.length ?? 0) > 0 && this.#wordPostings.get(t)!.docs.length <= wordCap);
     add(this.#wordPostings, qWords, this.#wordNorms, 1, rare ? wordCap : Number.POSITIVE_INFINITY);
     // Characters shared by a large part of the questions carry little and cost a lot to score.
-    if (this.#charWeight > 0) add(this.#charPostings, qChars, this.#charNorms, this.#charWeight, Math.max(50, this.#docs.length * 0.05));
+    if (this.#charWeight > 0) add(this.#charPostings, qChars, this.#charNorms, this.#charWeight, Math.max(50, Math.min(this.#docs.length * 0.05, MAX_CHAR_POSTINGS)));
 
     // Keep the best-scoring questions with a bounded heap (a full sort is what slows a large base),
     // then judge them by confidence: an entry counts as its most confident question (BM25
@@ -277,6 +278,9 @@ function blend(c: Hit['coverage']): number {
 }
 
 const IDF_POWER = 1;
+// Absolute caps on the postings a query scores per word and per character (see search()).
+const MAX_WORD_POSTINGS = 2000;
+const MAX_CHAR_POSTINGS = 600;
 const OOV_WEIGHT = 0.5;
 
 function count(terms: string[]): Map<string, number> {

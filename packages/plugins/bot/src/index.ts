@@ -25,4 +25,5 @@ export * from './tokenize.js';
 export * from './types.js';
 export * from './understand.js';
 export { Bm25Index, type Bm25Options, type Hit } from './bm25.js';
+export { type ClassifierOptions, EntryClassifier, type Posterior } from './classifier.js';
 export { DEFAULT_RERANKER, RERANK_FEATURES, type RerankInput, type RerankerWeights, rerankFeatures, rerankProbability } from './rerank.js';

@@ -36,6 +36,9 @@ export const RERANK_FEATURES = [
   'offTopic',
   'intentAgrees',
   'intentDisagrees',
+  'classifierPosterior',
+  'isClassifierBest',
+  'classifierOffTopic',
 ] as const;
 
 // Which knowledge-base categories each intent speaks about (agreement is a hint, not a rule).
@@ -52,13 +55,18 @@ const INTENT_CATEGORIES: Partial<Record<string, readonly string[]>> = {
 export interface RerankInput {
   hit: Hit;
   category?: string | undefined;
+  /** The naive-Bayes classifier's posterior for this entry (0 when it shares nothing with the query). */
+  posterior?: number;
+  /** Whether this entry is the classifier's best real entry. */
+  classifierBest?: boolean;
 }
 
 /**
  * The feature vector of every candidate of one shortlist (ordered by lexical confidence, best
- * first). `offTopic` is the confidence of the best off-topic question.
+ * first). `offTopic` is the confidence of the best off-topic question, `classifierOffTopic` the
+ * classifier's posterior for the off-topic class.
  */
-export function rerankFeatures(shortlist: readonly RerankInput[], offTopic: number, intent: IntentName | undefined): number[][] {
+export function rerankFeatures(shortlist: readonly RerankInput[], offTopic: number, intent: IntentName | undefined, classifierOffTopic = 0): number[][] {
   const best = shortlist[0]?.hit.confidence ?? 0;
   const maxScore = Math.max(1e-9, ...shortlist.map((c) => c.hit.score));
   return shortlist.map((c, i) => {
@@ -79,6 +87,9 @@ export function rerankFeatures(shortlist: readonly RerankInput[], offTopic: numb
       offTopic,
       agrees,
       intent && !agrees ? 1 : 0,
+      c.posterior ?? 0,
+      c.classifierBest ? 1 : 0,
+      classifierOffTopic,
     ];
   });
 }

@@ -1,4 +1,5 @@
-import { Bm25Index, type Bm25Options } from './bm25.js';
+import { Bm25Index, type Bm25Options, type Hit } from './bm25.js';
+import { type ClassifierOptions, EntryClassifier } from './classifier.js';
 import { isHandoffRequest } from './handoff.js';
 import { type Intent, type IntentRule, detectIntent } from './intents.js';
 import { type Sentiment, type SentimentAnalyzer, type SentimentOptions, createSentimentAnalyzer } from './sentiment.js';
@@ -63,6 +64,8 @@ export interface UnderstanderOptions {
   sentiment?: SentimentAnalyzer | SentimentOptions;
   intentRules?: IntentRule[];
   bm25?: Bm25Options;
+  /** The naive-Bayes classifier over the entries (a re-ranker feature); `false` leaves it out. */
+  classifier?: ClassifierOptions | false;
   /** Off-topic questions that must fall back; `false` indexes none. Default {@link DEFAULT_OUT_OF_SCOPE}. */
   outOfScope?: readonly string[] | false;
   /** Treat angry messages as a request for a person. Default true. */
@@ -93,6 +96,8 @@ export interface Understander {
 
 // Candidates the re-ranker weighs per question (it returns fewer).
 const SHORTLIST = 8;
+// The classifier's best entries that join the shortlist when retrieval did not find them.
+const CLASSIFIER_SHORTLIST = 2;
 // Lexical confidence of a verbatim match (both coverages complete), allowing for rounding.
 const EXACT = 0.999;
 
@@ -104,6 +109,11 @@ export function detectLocale(text: string): 'zh' | 'en' {
   const cjk = (text.match(/[\u3400-\u9fff]/g) ?? []).length;
   const latinWords = (text.match(/[a-zA-Z]+/g) ?? []).length;
   return cjk > 0 && cjk * 2 >= latinWords ? 'zh' : latinWords > 0 ? 'en' : 'zh';
+}
+
+/** Whether an entry may answer in this context (its channel list, when it has one). */
+function available(entry: KbEntry, context: UnderstandContext): boolean {
+  return !context.channel || !entry.channels?.length || entry.channels.includes(context.channel);
 }
 
 /**
@@ -137,13 +147,16 @@ export function createUnderstander(entries: readonly KbEntry[], options: Underst
   const outOfScope = active.length;
   for (const text of options.outOfScope === false ? [] : (options.outOfScope ?? DEFAULT_OUT_OF_SCOPE)) questions.push({ entry: outOfScope, text });
   const index = new Bm25Index(tokenizer, questions, options.bm25);
+  const classifier = options.classifier === false ? undefined : new EntryClassifier(tokenizer, questions, outOfScope + 1, options.classifier);
   const handoffOnAnger = options.handoffOnAnger ?? true;
 
   const rank = (text: string, limit: number, context: UnderstandContext): { candidates: Candidate[]; offTopic: number } => {
     // The re-ranker looks at a wider shortlist than it returns: the right entry is often 2nd–5th lexically.
     const shortlist = Math.max(limit, SHORTLIST);
-    const hits = index.search(tokenizer.tokenize(text), shortlist * 2 + 1);
-    const kept: Array<{ hit: (typeof hits)[number]; entry: KbEntry }> = [];
+    const tokens = tokenizer.tokenize(text);
+    const hits = index.search(tokens, shortlist * 2 + 1);
+    const posterior = classifier?.classify(tokens);
+    const kept: Array<{ hit: Hit; entry: KbEntry }> = [];
     let offTopic = 0;
     for (const hit of hits) {
       if (hit.entry === outOfScope) {
@@ -151,14 +164,26 @@ export function createUnderstander(entries: readonly KbEntry[], options: Underst
         continue;
       }
       const entry = active[hit.entry]!;
-      if (context.channel && entry.channels?.length && !entry.channels.includes(context.channel)) continue;
+      if (!available(entry, context)) continue;
       kept.push({ hit, entry });
       if (kept.length >= shortlist) break;
     }
+    // The classifier pools each entry's vocabulary; its best entries join the shortlist even when
+    // no single question of theirs matched well (with empty lexical evidence: the re-ranker weighs it).
+    const byPosterior = posterior?.best(CLASSIFIER_SHORTLIST, (e) => e !== outOfScope && available(active[e]!, context)) ?? [];
+    for (const e of byPosterior) {
+      if (!kept.some((k) => k.hit.entry === e)) kept.push({ hit: { entry: e, score: 0, confidence: 0, doc: -1, coverage: { wq: 0, wd: 0, cq: 0, cd: 0 }, support: 0 }, entry: active[e]! });
+    }
+    const classifierBest = byPosterior[0];
     // Lexical order first (confidence accounts for what the question leaves unmatched); the
     // features are relative to it.
     kept.sort((a, b) => b.hit.confidence - a.hit.confidence || b.hit.score - a.hit.score);
-    const features = rerankFeatures(kept.map((k) => ({ hit: k.hit, category: k.entry.category })), offTopic, detectIntent(text, options.intentRules)?.name);
+    const features = rerankFeatures(
+      kept.map((k) => ({ hit: k.hit, category: k.entry.category, posterior: posterior?.of(k.hit.entry) ?? 0, classifierBest: k.hit.entry === classifierBest })),
+      offTopic,
+      detectIntent(text, options.intentRules)?.name,
+      posterior?.of(outOfScope) ?? 0,
+    );
     const out: Candidate[] = kept.map((k, i) => {
       const x = features[i]!;
       return { entry: k.entry, confidence: reranker ? rerankProbability(reranker, x) : k.hit.confidence, lexical: k.hit.confidence, score: k.hit.score, features: x };

@@ -10,6 +10,7 @@ import {
   detectIntent,
   detectLocale,
   DEFAULT_RERANKER,
+  EntryClassifier,
   isHandoffRequest,
   RERANK_FEATURES,
   normalize,
@@ -207,5 +208,54 @@ describe('inverted index', () => {
     const hits = index.search(tokenizer.tokenize('sku4242 有库存吗'), 3);
     expect(hits[0]?.entry).toBe(4242);
     expect(index.search(tokenizer.tokenize('专用发票'), 1)[0]?.entry).toBe(10_000);
+  });
+});
+
+describe('EntryClassifier (naive Bayes over each entry’s pooled questions)', () => {
+  const tokenizer = createTokenizer();
+  // Entry 0 says "parcel" in one question and "where is it" in another; entry 1 has a single
+  // question sharing one word with the query. Best-question retrieval sees the query half-covered
+  // by either; pooled vocabulary sees entry 0 using both of its words.
+  const questions = [
+    { entry: 0, text: '包裹怎么还没收到' },
+    { entry: 0, text: '东西现在到哪了' },
+    { entry: 0, text: '查一下物流信息' },
+    { entry: 1, text: '包裹可以放门口吗' },
+    { entry: 2, text: '发票怎么开' },
+  ];
+  const classifier = new EntryClassifier(tokenizer, questions, 3);
+
+  it('ranks the entry whose questions together use the query’s words first', () => {
+    const p = classifier.classify(tokenizer.tokenize('我的包裹到哪了'));
+    expect(p.best(3, () => true)[0]).toBe(0);
+    expect(p.of(0)).toBeGreaterThan(p.of(1));
+  });
+
+  it('gives posteriors that sum to one over the entries sharing a feature, and 0 to the others', () => {
+    const p = classifier.classify(tokenizer.tokenize('包裹到哪了'));
+    const total = [0, 1, 2].reduce((s, e) => s + p.of(e), 0);
+    expect(total).toBeCloseTo(1, 6);
+    expect(p.of(2)).toBe(0);
+  });
+
+  it('shares nothing with an unrelated query and honours the keep filter', () => {
+    expect(classifier.classify(tokenizer.tokenize('zzz qqq')).best(3, () => true)).toEqual([]);
+    const p = classifier.classify(tokenizer.tokenize('我的包裹到哪了'));
+    expect(p.best(1, (e) => e !== 0)).toEqual([1]);
+  });
+
+  it('joins the shortlist when no single question matches, and can be switched off', () => {
+    const kb: KbEntry[] = [
+      { id: 'where', question: '包裹怎么还没收到', similar: ['东西现在到哪了', '查一下物流信息'], answer: 'a' },
+      { id: 'door', question: '包裹可以放门口吗', answer: 'b' },
+      { id: 'invoice', question: '发票怎么开', answer: 'c' },
+    ];
+    const withClassifier = createUnderstander(kb, { outOfScope: false });
+    const top = withClassifier.search('我的包裹到哪了', 3)[0]!;
+    expect(top.entry.id).toBe('where');
+    expect(top.features[RERANK_FEATURES.indexOf('classifierPosterior')]).toBeGreaterThan(0.5);
+    expect(top.features[RERANK_FEATURES.indexOf('isClassifierBest')]).toBe(1);
+    const without = createUnderstander(kb, { outOfScope: false, classifier: false });
+    expect(without.search('我的包裹到哪了', 3)[0]!.features[RERANK_FEATURES.indexOf('classifierPosterior')]).toBe(0);
   });
 });
