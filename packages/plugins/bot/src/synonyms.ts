@@ -76,7 +76,8 @@ export const DEFAULT_SYNONYMS: readonly (readonly string[])[] = [
   ['地区', '偏远', '新疆', '西藏', '青海', '内蒙古', '甘肃', '宁夏', '海南', '拉萨', '乌鲁木齐', 'remote', 'xinjiang', 'tibet'],
   ['质量', 'quality', 'defect', '瑕疵'],
   ['礼品卡', '购物卡', 'gift card'],
-  ['直播', '直播间', 'live', 'stream'],
+  // Not bare "live": "I live in Urumqi" is about an address; the phrases below catch the livestream senses.
+  ['直播', '直播间', 'stream', 'livestream', 'streamer'],
   ['生日', 'birthday'],
   ['拒收', '拒签', 'refuse'],
   ['丢', '丢件', '丢了', '寄丢', 'lost', 'lose'],
@@ -166,6 +167,12 @@ export const DEFAULT_PHRASES: ReadonlyArray<readonly [string, string]> = [
   ['什么时候', '多久'],
   ['啥时候', '多久'],
   ['how long', '多久'],
+  ['live stream', '直播'],
+  ['live room', '直播间'],
+  ['going live', '直播'],
+  ['on live', '直播'],
+  ['exchange rate', '币种'],
+  ['currency exchange', '币种'],
   ['how many days', '多久'],
   ['wheres', 'where'],
   // "us" is an English stop word; the country is not.
