@@ -101,6 +101,9 @@ export class Bm25Index {
   readonly #charPostings = new Map<string, Postings>();
   #wordNorms = new Float64Array(0);
   #charNorms = new Float64Array(0);
+  /** Per question, the idf mass of its words and of its characters: constant, so summed once at freeze. */
+  #wordMass = new Float64Array(0);
+  #charMass = new Float64Array(0);
   readonly tokenizer: Tokenizer;
 
   constructor(tokenizer: Tokenizer, questions: ReadonlyArray<{ entry: number; text: string }>, options: Bm25Options = {}) {
@@ -180,39 +183,26 @@ export class Bm25Index {
     const touched: number[] = [];
     const qWords = count(this.#backoff(tokens.words));
     const qChars = count(tokens.chars);
-    const add = (postings: Map<string, Postings>, terms: Map<string, number>, norms: Float64Array, weight: number, maxDf: number) => {
-      for (const term of terms.keys()) {
-        const list = postings.get(term);
-        if (!list || list.docs.length > maxDf) continue;
-        const idf = list.idf * weight;
-        const { docs, tfs } = list;
-        for (let i = 0; i < docs.length; i++) {
-          const doc = docs[i]!;
-          const tf = tfs[i]!;
-          if (scores[doc] === 0) touched.push(doc);
-          scores[doc]! += (idf * tf * (this.#k1 + 1)) / (tf + norms[doc]!);
-        }
-      }
-    };
     // Words in more than a tenth of the questions (怎么, 可以) add little to the ranking and cost the
     // most to score; they still count in the confidence. A query made only of them is scored in full.
     // The cap is also absolute: in a 10,000-entry base a tenth is thousands of postings per word.
     const wordCap = Math.max(200, Math.min(this.#docs.length * 0.1, MAX_WORD_POSTINGS));
     const rare = [...qWords.keys()].some((t) => (this.#wordPostings.get(t)?.docs.length ?? 0) > 0 && this.#wordPostings.get(t)!.docs.length <= wordCap);
-    add(this.#wordPostings, qWords, this.#wordNorms, 1, rare ? wordCap : Number.POSITIVE_INFINITY);
+    this.#score(touched, this.#wordPostings, qWords, this.#wordNorms, 1, rare ? wordCap : Number.POSITIVE_INFINITY);
     // Characters shared by a large part of the questions carry little and cost a lot to score.
-    if (this.#charWeight > 0) add(this.#charPostings, qChars, this.#charNorms, this.#charWeight, Math.max(50, Math.min(this.#docs.length * 0.05, MAX_CHAR_POSTINGS)));
+    if (this.#charWeight > 0) this.#score(touched, this.#charPostings, qChars, this.#charNorms, this.#charWeight, Math.max(50, Math.min(this.#docs.length * 0.05, MAX_CHAR_POSTINGS)));
 
     // Keep the best-scoring questions with a bounded heap (a full sort is what slows a large base),
     // then judge them by confidence: an entry counts as its most confident question (BM25
     // favours long questions with many shared characters, confidence does not).
-    const k = Math.max(40, limit * 8);
+    const k = Math.max(40, limit * 4);
     const heap = new TopK(k, scores);
     for (const doc of touched) heap.offer(doc);
     const best = new Map<number, Hit>();
+    const weights = this.#queryWeights(qWords, qChars);
     for (const doc of heap.items()) {
       const d = this.#docs[doc]!;
-      const coverage = this.#coverage(qWords, qChars, d);
+      const coverage = this.#coverage(weights, doc);
       const hit: Hit = { entry: d.entry, doc, score: scores[doc]!, confidence: blend(coverage), coverage, support: 1 };
       const current = best.get(d.entry);
       if (current) hit.support = current.support + 1;
@@ -221,6 +211,24 @@ export class Bm25Index {
     }
     for (const doc of touched) scores[doc] = 0;
     return [...best.values()].sort((a, b) => b.confidence - a.confidence || b.score - a.score).slice(0, limit);
+  }
+
+  /** Adds the BM25 contribution of each query term (with at most `maxDf` postings) to the question scores. */
+  #score(touched: number[], postings: Map<string, Postings>, terms: Map<string, number>, norms: Float64Array, weight: number, maxDf: number): void {
+    const scores = this.#scores;
+    const k1 = this.#k1;
+    for (const term of terms.keys()) {
+      const list = postings.get(term);
+      if (!list || list.docs.length > maxDf) continue;
+      const idf = list.idf * weight;
+      const { docs, tfs } = list;
+      for (let i = 0; i < docs.length; i++) {
+        const doc = docs[i]!;
+        const tf = tfs[i]!;
+        if (scores[doc] === 0) touched.push(doc);
+        scores[doc]! += (idf * tf * (k1 + 1)) / (tf + norms[doc]!);
+      }
+    }
   }
 
   /** Turns the build-time lists into typed arrays with their idf, and precomputes length norms. */
@@ -237,35 +245,58 @@ export class Bm25Index {
     freeze(this.#chars, this.#charPostings);
     this.#wordNorms = Float64Array.from(this.#docs, (d) => this.#k1 * (1 - this.#b + (this.#b * d.wordLen) / this.#avgWords));
     this.#charNorms = Float64Array.from(this.#docs, (d) => this.#k1 * (1 - this.#b + (this.#b * d.charLen) / this.#avgChars));
+    const mass = (terms: Map<string, number>, chars: boolean) => {
+      let m = 0;
+      for (const t of terms.keys()) m += this.idf(t, chars) ** IDF_POWER;
+      return m;
+    };
+    this.#wordMass = Float64Array.from(this.#docs, (d) => mass(d.words, false));
+    this.#charMass = Float64Array.from(this.#docs, (d) => mass(d.chars, true));
+  }
+
+  /** How much of the query one question covers and how much of the question the query covers, in both views. */
+  #coverage(q: QueryWeights, doc: number): Hit['coverage'] {
+    const d = this.#docs[doc]!;
+    const w = overlap(q.words, q.wordMass, d.words, this.#wordMass[doc]!);
+    const c = overlap(q.chars, q.charMass, d.chars, this.#charMass[doc]!);
+    return { wq: w.q, wd: w.d, cq: c.q, cd: c.d };
   }
 
   /**
-   * Weighted overlap between the query and one question: the share of the query's idf mass the
-   * question covers, balanced with the share of the question's mass the query covers (a question
-   * with many unmatched words is a weaker match). Words and characters are blended so a typo only
-   * costs part of the confidence.
+   * The query's terms with their weights, once per query: squared-or-plain idf (IDF_POWER)
+   * sharpens the gap between topic words (发票) and generic ones (可以); a word no question
+   * contains weighs half: it is unknown, not a contradiction.
    */
-  #coverage(qWords: Map<string, number>, qChars: Map<string, number>, doc: Doc): Hit['coverage'] {
-    const overlap = (q: Map<string, number>, d: Map<string, number>, isChars: boolean) => {
-      let qMass = 0;
-      let dMass = 0;
-      let shared = 0;
-      const postings = isChars ? this.#chars : this.#words;
-      for (const t of q.keys()) {
-        // Squared idf sharpens the gap between topic words (发票) and generic ones (可以);
-        // a word no question contains weighs half: it is unknown, not a contradiction.
-        const w = this.idf(t, isChars) ** IDF_POWER * (postings.has(t) ? 1 : OOV_WEIGHT);
-        qMass += w;
-        if (d.has(t)) shared += w;
-      }
-      for (const t of d.keys()) dMass += this.idf(t, isChars) ** IDF_POWER;
-      if (qMass === 0 || dMass === 0) return { q: 0, d: 0 };
-      return { q: shared / qMass, d: shared / dMass };
+  #queryWeights(qWords: Map<string, number>, qChars: Map<string, number>): QueryWeights {
+    const weigh = (terms: Map<string, number>, chars: boolean): Array<[string, number]> => {
+      const postings = chars ? this.#chars : this.#words;
+      return [...terms.keys()].map((t) => [t, this.idf(t, chars) ** IDF_POWER * (postings.has(t) ? 1 : OOV_WEIGHT)]);
     };
-    const w = overlap(qWords, doc.words, false);
-    const c = overlap(qChars, doc.chars, true);
-    return { wq: w.q, wd: w.d, cq: c.q, cd: c.d };
+    const words = weigh(qWords, false);
+    const chars = weigh(qChars, true);
+    return { words, chars, wordMass: words.reduce((m, [, w]) => m + w, 0), charMass: chars.reduce((m, [, w]) => m + w, 0) };
   }
+}
+
+/** A query's weighted terms in both views (see `#queryWeights`). */
+interface QueryWeights {
+  words: Array<[string, number]>;
+  chars: Array<[string, number]>;
+  wordMass: number;
+  charMass: number;
+}
+
+/**
+ * Weighted overlap between the query and one question: the share of the query's idf mass the
+ * question covers, balanced with the share of the question's mass the query covers (a question
+ * with many unmatched words is a weaker match). Words and characters are blended so a typo only
+ * costs part of the confidence.
+ */
+function overlap(query: Array<[string, number]>, qMass: number, doc: Map<string, number>, dMass: number): { q: number; d: number } {
+  if (qMass === 0 || dMass === 0) return { q: 0, d: 0 };
+  let shared = 0;
+  for (const [t, w] of query) if (doc.has(t)) shared += w;
+  return { q: shared / qMass, d: shared / dMass };
 }
 
 /** The confidence of one question from its coverage. */
