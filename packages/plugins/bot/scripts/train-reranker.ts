@@ -5,9 +5,9 @@
  *
  *   npx tsx --conditions=kefu-source packages/plugins/bot/scripts/train-reranker.ts [--write]
  *
- * holdout-r4.jsonl is never read here: it is the set the figure in docs/bot.md is honest on (it
- * lived outside the repository until its final run). holdout-r3 was the honest set of round 3 and is
- * seen now.
+ * holdout-r4.jsonl is not read here: it is the set round 4's figure in docs/bot.md is honest on (it
+ * lived outside the repository until its final run, and the shipped weights were trained without
+ * it). A round 5 starts by writing a new held-back set; only then may r4 join SEEN.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
