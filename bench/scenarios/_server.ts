@@ -10,7 +10,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createWebAdapter } from '@kefu/adapter-web';
-import { createApp } from '@kefu/core';
+import { createApp, createMemoryStore } from '@kefu/core';
 import { createServer } from '@kefu/server';
 import { createSqliteStore } from '@kefu/store-sql';
 import pino from 'pino';
@@ -41,7 +41,7 @@ let stop: () => Promise<void> = async () => {};
 
 if (config.kind === 'kefu') {
   const dir = mkdtempSync(join(tmpdir(), 'kefu-bench-'));
-  const store = process.env.KEFU_BENCH_STORE === 'memory' ? (await import('@kefu/core')).createMemoryStore() : createSqliteStore({ filename: join(dir, 'kefu.db') });
+  const store = process.env.KEFU_BENCH_STORE === 'memory' ? createMemoryStore() : createSqliteStore({ filename: join(dir, 'kefu.db') });
   // The router keeps everyone assigned (agents × capacity ≥ widgets); no dedicated-agent lookups on the hot path.
   // KEFU_BENCH_ROUTING=minimal turns off what the routing issue added on the message path (dedicated
   // agent lookup, language detection), to compare with the defaults in the same conditions.

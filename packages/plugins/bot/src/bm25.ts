@@ -106,7 +106,8 @@ export class Bm25Index {
   #charMass = new Float64Array(0);
   readonly tokenizer: Tokenizer;
 
-  constructor(tokenizer: Tokenizer, questions: ReadonlyArray<{ entry: number; text: string }>, options: Bm25Options = {}) {
+  /** `questions` may carry their tokens already (made by the same tokenizer) so a caller building several indexes tokenizes once. */
+  constructor(tokenizer: Tokenizer, questions: ReadonlyArray<{ entry: number; text: string; tokens?: Tokens }>, options: Bm25Options = {}) {
     this.tokenizer = tokenizer;
     this.#k1 = options.k1 ?? 1.2;
     this.#b = options.b ?? 0.6;
@@ -114,7 +115,7 @@ export class Bm25Index {
     let totalWords = 0;
     let totalChars = 0;
     for (const q of questions) {
-      const t = tokenizer.tokenize(q.text);
+      const t = q.tokens ?? tokenizer.tokenize(q.text);
       const doc: Doc = { entry: q.entry, words: count(t.words), wordLen: t.words.length, chars: count(t.chars), charLen: t.chars.length };
       const id = this.#docs.push(doc) - 1;
       for (const [term, tf] of doc.words) push(this.#words, term, [id, tf]);

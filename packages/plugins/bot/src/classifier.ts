@@ -57,15 +57,18 @@ export class EntryClassifier {
   readonly #touched: Int32Array;
   #count = 0;
 
-  /** `questions` are tokenized with `tokenizer`; queries must come from the same tokenizer. */
-  constructor(tokenizer: Tokenizer, questions: ReadonlyArray<{ entry: number; text: string }>, entryCount: number, options: ClassifierOptions = {}) {
+  /**
+   * `questions` are tokenized with `tokenizer` unless they carry their tokens already (the
+   * understander tokenizes once for this and the BM25 index); queries must use the same tokenizer.
+   */
+  constructor(tokenizer: Tokenizer, questions: ReadonlyArray<{ entry: number; text: string; tokens?: Tokens }>, entryCount: number, options: ClassifierOptions = {}) {
     this.#charWeight = options.charWeight ?? 0.5;
     const alpha = options.alpha ?? 0.05;
     this.#scores = new Float64Array(entryCount);
     this.#touched = new Int32Array(entryCount);
     const maxCharShare = options.maxCharShare ?? 0.05;
     const maxShare = options.maxShare ?? 0.1;
-    const docs = questions.map((q) => ({ entry: q.entry, features: this.#features(tokenizer.tokenize(q.text)) }));
+    const docs = questions.map((q) => ({ entry: q.entry, features: this.#features(q.tokens ?? tokenizer.tokenize(q.text)) }));
     const df = new Map<string, number>();
     for (const d of docs) for (const f of d.features.keys()) df.set(f, (df.get(f) ?? 0) + 1);
     const n = Math.max(1, docs.length);
